@@ -1,0 +1,39 @@
+# Two commands on a fresh machine with Python 3.11 and pip: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench bench-quick examples model clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	@rm -rf out/demo var/demo.db
+	-$(BIN)/govdigest process examples --out out/demo --db sqlite:///var/demo.db
+	@echo
+	$(BIN)/govdigest show examples/$(shell cat examples/DEMO_SHOW 2>/dev/null || echo demo.txt) --db sqlite:///var/demo.db
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench.run --quick
+
+model: $(STAMP)
+	$(BIN)/govdigest train --promote
+
+clean:
+	rm -rf $(VENV) out var .pytest_cache .ruff_cache

@@ -1,0 +1,201 @@
+"""The `govdigest` command line."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="Structured summaries of government information-disclosure annual reports.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+out = Console()
+err = Console(stderr=True)
+
+
+def _write_json(out_dir: Path, stem: str, summary: dict, used: set[str]) -> Path:
+    name = stem
+    if name in used:
+        name = f"{stem}-{summary['document']['sha256'][:8]}"
+    used.add(name)
+    path = out_dir / f"{name}.json"
+    path.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+@app.command()
+def process(
+    paths: list[str] = typer.Argument(..., help="Files, folders (recursive) and .zip archives."),
+    out_dir: Path = typer.Option(None, "--out", help="Write <input-stem>.json per input here."),
+    db: str = typer.Option(None, "--db", help="Database URL (default: GOVDIGEST_DATABASE_URL or ./var/govdigest.db)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Local worker processes (no broker needed)."),
+    no_db: bool = typer.Option(False, "--no-db", help="Do not store anything; only write --out."),
+):
+    """Process reports on this machine (the embedded default: no Redis, no server)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from api.inputs import expand
+    from api.processing import run_many
+
+    inputs = list(expand(paths))
+    if not inputs:
+        err.print("[red]no input files[/red]")
+        raise typer.Exit(2)
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    store = None if no_db else _Store(db)
+    used: set[str] = set()
+    failed = 0
+    done = 0
+    ready = [i for i in inputs if i.data is not None]
+    for i in inputs:
+        if i.error is not None:
+            failed += 1
+            err.print(f"FAILED {i.name}: {i.error.code}: {i.error.message}", highlight=False, soft_wrap=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task("processing", total=len(ready))
+        stems = {i.name: i.stem for i in ready}
+        datas = {i.name: i.data for i in ready}
+        for outcome in run_many(((i.name, i.stem, i.data) for i in ready), jobs=jobs):
+            if store:
+                store.add(outcome, datas[outcome.name])
+            if outcome.summary is not None:
+                done += 1
+                if out_dir:
+                    _write_json(out_dir, stems[outcome.name], outcome.summary, used)
+            else:
+                failed += 1
+                progress.console.print(f"FAILED {outcome.name}: {outcome.code}: {outcome.message}",
+                                       highlight=False, soft_wrap=True)
+            progress.advance(task)
+    if store:
+        store.close()
+    err.print(f"{done} processed, {failed} failed", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+class _Store:
+    """Batched writes: one commit per 100 documents keeps SQLite fast."""
+
+    def __init__(self, url: str | None):
+        from store.db import session
+
+        self.s = session(url)
+        self.pending = 0
+
+    def add(self, outcome, data: bytes) -> None:
+        from store.repository import save_failure, save_summary, store_file
+
+        doc, _ = store_file(self.s, data, outcome.name, fmt=outcome.format)
+        if outcome.summary is not None:
+            save_summary(self.s, doc, outcome.summary)
+        else:
+            save_failure(self.s, doc, outcome.code, outcome.message)
+        self.pending += 1
+        if self.pending >= 100:
+            self.s.commit()
+            self.pending = 0
+
+    def close(self) -> None:
+        self.s.commit()
+        self.s.close()
+
+
+@app.command()
+def show(
+    ref: str = typer.Argument(..., help="A stored document (id, sha256 prefix, filename) or a file to process now."),
+    db: str = typer.Option(None, "--db"),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary JSON."),
+):
+    """Print a readable summary."""
+    from api.render import render_summary
+    from extraction.errors import GovdigestError
+
+    path = Path(ref)
+    summary = None
+    if path.is_file():
+        from extraction.pipeline import process_bytes
+
+        try:
+            summary = process_bytes(path.read_bytes(), path.name)
+        except GovdigestError as exc:
+            err.print(f"{exc.code}: {exc.message}", highlight=False)
+            raise typer.Exit(1) from None
+    else:
+        from store.db import session
+        from store.repository import find_document
+
+        with session(db) as s:
+            doc = find_document(s, ref)
+            if doc is None:
+                err.print(f"not found: {ref} (give a document id, a sha256 prefix, a stored filename, or a file path)")
+                raise typer.Exit(2)
+            if doc.summary is None:
+                err.print(f"document {doc.id} ({doc.filename}) is {doc.status}"
+                          + (f": {doc.error_code}: {doc.error_message}" if doc.error_code else ""), highlight=False)
+                raise typer.Exit(1)
+            summary = doc.summary
+    if as_json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
+    else:
+        render_summary(summary, out)
+
+
+CSV_COLUMNS = ["id", "sha256", "filename", "status", "error_code", "agency", "year", "template", "paragraphs",
+               "problems", "improvements", "failing_checks", "applications_new_received", "applications_total",
+               "review_total", "litigation_total"]
+
+
+@app.command()
+def export(
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl (one summary per line) or csv (one row per document)."),
+    output: Path = typer.Option(None, "--out", help="File to write (default: standard output)."),
+    db: str = typer.Option(None, "--db"),
+):
+    """Export stored summaries."""
+    from store.db import session
+    from store.repository import iter_documents
+
+    if fmt not in ("jsonl", "csv"):
+        err.print(f"unsupported export format {fmt!r}: use jsonl or csv")
+        raise typer.Exit(2)
+    fh = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        with session(db) as s:
+            if fmt == "jsonl":
+                for doc in iter_documents(s):
+                    row = doc.summary if doc.summary else {"document": {"sha256": doc.sha256, "filename": doc.filename},
+                                                           "status": doc.status, "error": {"code": doc.error_code,
+                                                                                           "message": doc.error_message}}
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            else:
+                w = csv.writer(fh)
+                w.writerow(CSV_COLUMNS)
+                for doc in iter_documents(s):
+                    w.writerow(csv_row(doc))
+    finally:
+        if output:
+            fh.close()
+
+
+def csv_row(doc) -> list:
+    sm = doc.summary or {}
+    tables = sm.get("tables") or {}
+    rows = (tables.get("applications") or {}).get("rows") or {}
+    rl = tables.get("review_litigation") or {}
+
+    def last(v):
+        return v[-1] if v else ""
+
+    return [doc.id, doc.sha256, doc.filename, doc.status, doc.error_code or "", doc.agency or "", doc.year or "",
+            doc.template or "", len(sm.get("paragraphs") or []), len(sm.get("problems") or []),
+            len(sm.get("improvements") or []), doc.failing_checks, last(rows.get("new_received")),
+            last(rows.get("total")), last(rl.get("review")), last(rl.get("litigation_direct"))]
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

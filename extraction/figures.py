@@ -1,0 +1,110 @@
+"""Key figures told in the prose: "累计主动公开政府信息264条" → 主动公开政府信息 = 264 条.
+
+Numbers are matched on characters, not tokens: jieba splits "2020年本单位" into 年本, so a
+token-level number pattern would miss spans that straddle a token border.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+_UNITS = ("万人次", "人次", "批次", "万元", "亿元", "元", "条", "件", "篇", "场", "次", "个", "份", "期", "项",
+          "家", "户", "名", "人", "部", "台", "天", "小时", "余条", "%", "％")
+_UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
+_NUMBER = re.compile(
+    rf"(?P<approx>近|约|超过|逾)?(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|[{_CN_DIGITS}]+)"
+    rf"\s*(?P<mult>万|亿)?\s*(?P<more>余|多)?\s*(?P<unit>{_UNIT_RE})"
+)
+_SENTENCE_END = "。!?！？;；\n"
+_CLAUSE_BREAK = re.compile(r"[,，。;；:：、()（）\s“”\"《》]")
+_NAME_PREFIX = re.compile(
+    r"^(?:(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?|截至\S*?[,，]?|全年|本年度?|今年|上年|年内|当年"
+    r"|[我本全][区县市局委办镇街乡厅所站中心单位机关部门]+|截至目前|目前|共计?|累计|其中|已|合计|总计|均|通过|在|了|有|向社会)+"
+)
+_NOT_A_COUNT = re.compile(r"第$")
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    text: str  # the sentence
+    start: int  # offsets of the number and unit in the document text
+    end: int
+    approximate: bool = False
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        if float(self.value).is_integer():
+            d["value"] = int(self.value)
+        return d
+
+
+def parse_number(raw: str) -> float | None:
+    raw = raw.replace(",", "")
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    if raw in ("万", "亿", "千", "百"):
+        return None
+    try:
+        import cn2an
+
+        return float(cn2an.cn2an(raw.replace("〇", "零").replace("两", "二"), "smart"))
+    except Exception:  # cn2an raises plain ValueError/KeyError on malformed numerals
+        return None
+
+
+def _sentence_bounds(text: str, i: int, lo: int, hi: int) -> tuple[int, int]:
+    s = i
+    while s > lo and text[s - 1] not in _SENTENCE_END:
+        s -= 1
+    e = i
+    while e < hi and text[e] not in _SENTENCE_END:
+        e += 1
+    return s, min(hi, e + 1)
+
+
+def _name_before(text: str, start: int, sent_start: int) -> str:
+    clause = re.sub(r"\s+", "", text[sent_start:start])
+    pieces = _CLAUSE_BREAK.split(clause)
+    name = pieces[-1] if pieces else ""
+    if not name and len(pieces) > 1:
+        name = pieces[-2]
+    name = _NAME_PREFIX.sub("", name)
+    return name[-16:]
+
+
+def extract_figures(text: str, regions: list[tuple[int, int]]) -> list[Figure]:
+    """Figures inside the given (start, end) prose regions of `text`."""
+    out: list[Figure] = []
+    for lo, hi in regions:
+        for m in _NUMBER.finditer(text, lo, hi):
+            raw = m.group("num")
+            if raw[0] in _CN_DIGITS and (len(raw) == 1 and m.group("unit") in ("个", "项", "名", "人", "部", "天")):
+                # "一个" / "一项" are articles far more often than counts.
+                continue
+            prev = text[max(lo, m.start() - 1):m.start()]
+            if prev.isdigit() or prev == ".":
+                continue
+            if _NOT_A_COUNT.search(text[max(lo, m.start() - 1):m.start()]):
+                continue
+            value = parse_number(raw)
+            if value is None:
+                continue
+            unit = m.group("unit").replace("％", "%")
+            if m.group("mult") == "万" and unit not in ("元",):
+                value *= 10_000
+            elif m.group("mult") == "万" and unit == "元":
+                unit = "万元"
+            elif m.group("mult") == "亿":
+                value *= 100_000_000
+            s, e = _sentence_bounds(text, m.start(), lo, hi)
+            sentence = re.sub(r"\s*\n\s*", "", text[s:e]).strip()
+            name = _name_before(text, m.start(), s)
+            approx = bool(m.group("approx") or m.group("more"))
+            out.append(Figure(name, value, unit, sentence, m.start(), m.end(), approx))
+    return out

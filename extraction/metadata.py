@@ -1,0 +1,73 @@
+"""Report metadata: the agency, the year reported on (not the publication year), the region."""
+from __future__ import annotations
+
+import re
+
+from .outline import Outline, crawler_title
+
+_CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3})\s*年\s*度?")
+_PERIOD = re.compile(r"(?:统计期限|统计时限|统计时间)[^。]{0,8}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+_AGENCY_SUFFIX = re.compile(
+    r"(?:人民政府(?:办公[室厅])?|委员会|管委会|管理委员会|[局厅委办署院所站室馆队]|中心|政府|街道办事处|办事处|街道|镇|乡|实验区|新区|开发区|公司|集团)$"
+)
+_REGION = re.compile(r"^(.{2,6}?(?:省|自治区|市))?(.{1,8}?(?:市|州|盟|地区))?(.{1,8}?(?:区|县|旗))?")
+_PREFIX_NOISE = re.compile(r"^(?:标题[:：]\s*|关于|印发)")
+
+
+def _to_year(raw: str) -> int:
+    return int(raw.translate(_CN_YEAR_DIGITS))
+
+
+def report_year(text: str, outline: Outline) -> int | None:
+    for title in (outline.title, crawler_title(text)):
+        if title:
+            m = _YEAR_IN_TITLE.search(title)
+            if m:
+                return _to_year(m.group(1))
+    m = _PERIOD.search(text)
+    if m:
+        return int(m.group(1))
+    head = text[outline.body_start:outline.body_start + 3000]
+    m = re.search(r"((?:19|20)\d{2})\s*年", head)
+    return int(m.group(1)) if m else None
+
+
+def agency(text: str, outline: Outline) -> str | None:
+    for title in (outline.title, crawler_title(text)):
+        if not title:
+            continue
+        title = _PREFIX_NOISE.sub("", title.strip())
+        m = _YEAR_IN_TITLE.search(title)
+        name = title[:m.start()] if m else ""
+        name = re.sub(r"[\s　]+", "", name).strip("《》“”\"'（）()")
+        name = re.sub(r"(?:关于)?$", "", name)
+        if 2 <= len(name) <= 40:
+            return _expand(name, text)
+    # "本报告由某某县人民政府办公室编制" / "某某局根据…编制本报告"
+    m = re.search(r"(?:本报告由|由)([\u4e00-\u9fff]{3,30}?(?:人民政府|局|委员会|中心|办公室|管委会))", text[:3000])
+    return m.group(1) if m else None
+
+
+def _expand(name: str, text: str) -> str:
+    """"洪泽区人民政府" becomes "淮安市洪泽区人民政府" when the report itself says so."""
+    if re.match(r"[\u4e00-\u9fff]{2,}(?:省|自治区|市)", name):
+        return name
+    best = name
+    for m in re.finditer(re.escape(name), text[:6000]):
+        window = text[max(0, m.start() - 12):m.start()]
+        for k in range(3, len(window) + 1):
+            prefix = window[-k:]
+            if not re.fullmatch(r"[\u4e00-\u9fff]+", prefix) or re.search(r"[由据在向的和与及报告将对]", prefix):
+                break
+            if prefix[-1] in "省市州盟" and len(prefix + name) > len(best):
+                best = prefix + name
+    return best
+
+
+def region(agency_name: str | None) -> str | None:
+    if not agency_name:
+        return None
+    m = _REGION.match(agency_name)
+    parts = [p for p in (m.groups() if m else ()) if p]
+    return "".join(parts) or None

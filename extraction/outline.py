@@ -1,0 +1,269 @@
+"""Outline: the report's generation and its sections, with character offsets.
+
+Real reports rename, renumber, glue and drop headings (see docs/report-format.md), so a
+heading is found by what it says, not only by its number: a top-level marker (一、 / 第一部分)
+followed by a title that names a section kind, at a line start or right after a sentence end,
+or a bare title alone on its line. Table rows that read like headings (四、结转下年度继续办理)
+and table-of-contents lines are rejected.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SECTION_KINDS = (
+    "overview", "active_disclosure", "applications", "review_litigation",
+    "problems_improvements", "other_matters", "fees", "statistics", "other",
+)
+# Sections whose body is a table in the 2019/2021 templates.
+TABLE_KINDS = {"active_disclosure", "applications", "review_litigation", "statistics"}
+
+# Order matters: the first kind whose pattern matches the title wins
+# (因…申请行政复议 is review_litigation, not applications; 收费及减免 is fees).
+_KIND_RULES: list[tuple[str, re.Pattern]] = [
+    ("statistics", re.compile(r"统计表|附表|统计情况|数据统计")),
+    ("other_matters", re.compile(r"其[他它]需要?报告|其[他它]事项|其[他它]需要?说明|需要说明的")),
+    ("problems_improvements", re.compile(r"问题|不足|改进|整改|努力方向|工作(?:计划|打算|安排)|下一步|工作重点")),
+    ("review_litigation", re.compile(r"复议|诉讼")),
+    ("fees", re.compile(r"收费|减免|费用")),
+    ("applications", re.compile(r"依申请|收到和处理|申请公开|公开申请|申请情况|申请的情况|申请办理|申请受理")),
+    ("active_disclosure", re.compile(r"主动公开")),
+    ("overview", re.compile(r"总体情况|概\s*述|概况|基本情况|总体|工作情况|开展情况")),
+]
+# Row labels of 表三 that carry a top-level number and read like section titles.
+_TABLE_ROW = re.compile(r"本年新收|上年结转|本年度办理结果|结转下年度|继续办理|办理结果|本年度新收")
+_TOP_MARKER = r"(?:第[一二三四五六七八九十]{1,3}部分|[一二三四五六七八九十]{1,3}\s*[、.．]|[⼀-⿕]{1}\s*、)"
+_TITLE_END_WORDS = ("情况统计表", "统计表", "附表", "情况", "概述", "概况", "事项", "措施", "计划", "问题",
+                    "不足", "方向", "打算", "改进", "整改", "工作")
+_TITLE_STOP = re.compile(r"[,，。:：;；!?！？(（\d\s]|第[一二三四五六七八九十]+条")
+_TERMINATOR_BEFORE = "。！？!?；;”\"」）)"
+_CN_NUM = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+
+_HEADING_AT = re.compile(
+    r"(?P<marker>第(?P<pn>[一二三四五六七八九十]{1,3})部分\s*[、.．:：]?|(?P<num>[一二三四五六七八九十]{1,3})\s*[、.．])\s*"
+)
+# Bare titles accepted without a number, alone on their line.
+_BARE_TITLE = re.compile(
+    r"^(?:概\s*述|总体情况|基本情况|主动公开政府信息(?:的)?情况|政府信息主动公开情况"
+    r"|收到和处理政府信息公开申请(?:的)?情况|依申请公开(?:政府信息)?(?:工作)?(?:的)?(?:办理)?情况"
+    r"|(?:因)?政府信息公开(?:工作)?(?:申请)?(?:被申请)?行政复议、(?:提起)?行政诉讼(?:的)?情况"
+    r"|(?:政府信息公开工作)?存在的(?:主要)?问题(?:及|和)改进(?:情况|措施)|其[他它]需要报告的事项"
+    r"|政府信息公开(?:工作)?(?:情况)?统计表|附表)$"
+)
+
+_STRONG_TITLE = re.compile(
+    r"(?:总体情况|概\s*述|主动公开政府信息(?:的)?情况|收到和处理政府信息公开申请(?:的)?情况"
+    r"|(?:政府信息)?依申请公开(?:政府信息)?(?:工作)?(?:的)?(?:办理)?情况"
+    r"|(?:因)?政府信息公开(?:工作)?(?:申请)?(?:被申请)?行政复议、?(?:提起)?行政诉讼(?:的)?情况"
+    r"|(?:政府信息公开工作)?(?:存在的)?(?:主要)?问题(?:及|和)改进(?:情况|措施)|其[他它]需要报告的事项"
+    r"|政府信息公开(?:工作)?(?:情况)?统计表)"
+)
+_GENERATION_2021 = re.compile(r"本年制发件数|本年废止件数|现行有效件数|本年处理决定数量|逾期不补正|逾期未按收费通知")
+_GENERATION_2019 = re.compile(r"本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|本年增/减|本年增减|第二十条第\(九\)项|采购项目数量")
+_GENERATION_LEGACY = re.compile(r"指标名称|计量单位|历年累计|收费及减免|依申请公开(?:政府)?信息(?:的)?(?:办理)?情况|概\s*述")
+
+
+@dataclass
+class Section:
+    kind: str
+    heading: str
+    start: int  # offset of the heading
+    body_start: int  # offset just after the heading text
+    end: int
+    number: int | None = None
+
+
+@dataclass
+class Outline:
+    generation: str  # legacy | 2019 | 2021 | unknown
+    body_start: int  # first offset after title / crawler header / site chrome
+    title: str
+    title_start: int
+    title_end: int
+    sections: list[Section]
+    body_end: int = 0
+
+    def section_at(self, offset: int) -> Section | None:
+        for s in self.sections:
+            if s.start <= offset < s.end:
+                return s
+        return None
+
+
+def classify_title(title: str) -> str | None:
+    if _TABLE_ROW.search(title):
+        return None
+    for kind, pattern in _KIND_RULES:
+        if pattern.search(title):
+            return kind
+    return None
+
+
+def _title_after(text: str, pos: int, line_end: int) -> str:
+    """The heading title starting at `pos`: up to the line end when the line is short,
+    else up to the last closing word before the first stop character (glued headings)."""
+    rest = text[pos:line_end]
+    stripped = rest.strip()
+    if len(stripped) <= 40 and "。" not in stripped.rstrip("。") and not re.search(r"\d{2,}", stripped):
+        return stripped.rstrip("。:：")
+    stop = _TITLE_STOP.search(rest)
+    window = rest[: stop.start() if stop else 40][:40]
+    best = -1
+    for word in _TITLE_END_WORDS:
+        i = window.rfind(word)
+        if i >= 0:
+            best = max(best, i + len(word))
+    if best > 0:
+        return window[:best]
+    return window.strip()
+
+
+def _candidates(text: str, start: int) -> list[Section]:
+    found: list[Section] = []
+    for m in _HEADING_AT.finditer(text, start):
+        i = m.start()
+        line_start = text.rfind("\n", 0, i) + 1
+        before = text[line_start:i].strip()
+        glued = bool(before) and before[-1] not in _TERMINATOR_BEFORE and not before.endswith("-->")
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end < 0 else line_end
+        if glued:
+            # After a table's digits or mid-sentence only a standard title counts.
+            strong = _STRONG_TITLE.match(text, m.end(), line_end)
+            if not strong:
+                continue
+            title = strong.group(0)
+        else:
+            title = _title_after(text, m.end(), line_end)
+        if not title or len(title) > 40:
+            continue
+        kind = classify_title(title)
+        if kind is None:
+            continue
+        number = _CN_NUM.get((m.group("num") or m.group("pn") or "")[-1:])
+        body_start = m.end() + len(text[m.end():line_end]) - len(text[m.end():line_end].lstrip())
+        body_start = text.find(title, m.end(), line_end) + len(title) if title in text[m.end():line_end] else line_end
+        found.append(Section(kind, text[i:body_start].strip(), i, body_start, -1, number))
+    # Bare titles alone on their line.
+    for m in re.finditer(r"(?m)^[ \t]*(\S[^\n]{0,30}?)[ \t]*$", text[start:]):
+        line = m.group(1).strip().rstrip("。:：")
+        if _BARE_TITLE.match(line):
+            kind = classify_title(line)
+            if kind:
+                s = start + m.start(1)
+                found.append(Section(kind, line, s, start + m.end(1), -1, None))
+    found.sort(key=lambda s: s.start)
+    return found
+
+
+def _drop_toc_and_dupes(cands: list[Section], text: str) -> list[Section]:
+    """A heading with next to no body, whose kind comes again later, is a table-of-contents entry."""
+    kept: list[Section] = []
+    for i, c in enumerate(cands):
+        nxt = cands[i + 1].start if i + 1 < len(cands) else len(text)
+        body = re.sub(r"\s", "", text[c.body_start:nxt])
+        if len(body) < 12 and any(o.kind == c.kind for o in cands[i + 1:]):
+            continue
+        if kept and kept[-1].start == c.start:
+            continue
+        kept.append(c)
+    return kept
+
+
+def detect_generation(text: str, year: int | None = None) -> str:
+    if _GENERATION_2021.search(text):
+        return "2021"
+    if _GENERATION_2019.search(text):
+        return "2019"
+    if year is not None:
+        if year <= 2018:
+            return "legacy"
+        return "2019" if year <= 2020 else "2021"
+    if _GENERATION_LEGACY.search(text):
+        return "legacy"
+    return "unknown"
+
+
+_CRAWLER_END = re.compile(r"^=+\s*正文\s*=+\s*$", re.M)
+_CHROME_TAIL = re.compile(r"(?:相关链接[:：]?\s*-->|-->|【\s*打印\s*】|\[\s*打印\s*\]|打印本页|关闭窗口|字号[:：]?\s*[大中小\s]+)")
+_TITLE = re.compile(r"政府信息公开(?:工作)?(?:年度)?(?:报告|年报)|政务公开(?:工作)?年度报告|信息公开年报")
+
+
+def find_body_start(text: str) -> int:
+    """Skip a crawler header block and the site chrome in front of the report."""
+    start = 0
+    m = _CRAWLER_END.search(text, 0, 5000)
+    if m:
+        start = m.end()
+    head = text[start:start + 1500]
+    if "当前位置" in head or "您所在的位置" in head:
+        tails = list(_CHROME_TAIL.finditer(head))
+        if tails:
+            start += tails[-1].end()
+    while start < len(text) and text[start] in " \t\n":
+        start += 1
+    return start
+
+
+_CRAWLER_TITLE = re.compile(r"^标题[:：]\s*(\S[^\n]*)$", re.M)
+_TITLE_IN_CLAUSE = re.compile(r"(?:关于|编制|做好|公布)[^。\n]{0,24}$")
+
+
+def crawler_title(text: str) -> str:
+    m = _CRAWLER_END.search(text, 0, 5000)
+    if not m:
+        return ""
+    t = _CRAWLER_TITLE.search(text, 0, m.start())
+    return t.group(1).strip() if t else ""
+
+
+def find_title(text: str, start: int) -> tuple[str, int, int]:
+    """(title, title_start, title_end) of the report title near the top, or ("", start, start)."""
+    window_end = min(len(text), start + 3000)
+    for m in _TITLE.finditer(text, start, window_end):
+        # "…关于编制2021年政府信息公开工作年度报告有关事项的通知" names a notice, not this report.
+        if _TITLE_IN_CLAUSE.search(text, max(start, m.start() - 30), m.start()) or \
+                re.match(r"有关事项|的通知|编制", text[m.end():m.end() + 4]):
+            continue
+        break
+    else:
+        title = crawler_title(text)
+        return title, start, start
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    line_start = max(line_start, start)
+    # A title glued to the preamble on one crawler line ends at the report name.
+    end = m.end()
+    if text[end:end + 1] == ")" or text[end:end + 1] == "）":
+        end += 1
+    title = text[line_start:end].strip()
+    # Agency on its own line(s) just above the title ("北京市某某中心\n\n2020年政府信息公开…").
+    if re.fullmatch(r"\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?[^\n]*", title):
+        prev_end = line_start - 1
+        while prev_end > start and text[prev_end - 1] in " \t\n":
+            prev_end -= 1
+        prev_start = text.rfind("\n", 0, prev_end) + 1
+        prev = text[max(prev_start, start):prev_end].strip()
+        if prev and len(prev) <= 40 and "。" not in prev:
+            return prev + title, max(prev_start, start), end
+    return title, line_start, end
+
+
+_TRAILING_CHROME = re.compile(
+    r"(?:\s*(?:附件下载|附件[:：]?|打印本页|关闭窗口|【\s*打印\s*】|【\s*关闭\s*】|返回顶部|分享到[:：]?|扫一扫在手机打开当前页))+\s*$"
+)
+
+
+def find_body_end(text: str) -> int:
+    m = _TRAILING_CHROME.search(text, max(0, len(text) - 400))
+    return m.start() if m else len(text.rstrip())
+
+
+def outline(text: str, year: int | None = None) -> Outline:
+    body_start = find_body_start(text)
+    body_end = max(body_start, find_body_end(text))
+    title, title_start, title_end = find_title(text, body_start)
+    scan_from = max(title_end, body_start)
+    sections = [s for s in _drop_toc_and_dupes(_candidates(text, scan_from), text) if s.start < body_end]
+    for i, s in enumerate(sections):
+        s.end = sections[i + 1].start if i + 1 < len(sections) else body_end
+    return Outline(detect_generation(text, year), body_start, title, title_start, title_end, sections, body_end)

@@ -1,0 +1,254 @@
+"""Paragraphs of the prose, and the problems / improvements items.
+
+Paragraph borders come from line breaks where the source has them, from re-joined lines
+where a PDF wrapped them at a fixed width, and from sub-heading markers ((一) 1. (1))
+where a crawler collapsed the body onto one line. Sub-headings alone are kept apart as
+headings: the narrative is what gets classified.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .outline import TABLE_KINDS, Outline
+
+_TERMINATORS = "。！？!?；;"
+_CLOSERS = "”\"’』」)）"
+_MARKER = re.compile(
+    r"[(（](?:[一二三四五六七八九十]{1,3}|\d{1,2})[)）]"  # (一) (1)
+    r"|(?<![\d.])\d{1,2}[.．、](?![\d%])"  # 1. 2、
+    r"|[一二三四五六七八九十]{1,3}、"  # 一、
+    r"|[①-⑳]"
+)
+_NOT_MARKER_BEFORE = "第条款项和及与或、"
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class Paragraph:
+    text: str
+    start: int
+    end: int
+    section: str | None  # section kind; None for the preamble
+    is_heading: bool = False
+    spans: list[dict] = field(default_factory=list)
+
+
+def _is_table_line(line: str) -> bool:
+    s = line.strip()
+    if not s:
+        return True
+    if _PIPE_ROW.match(s):
+        return True
+    digits = sum(c.isdigit() for c in s)
+    cjk = len(_CJK.findall(s))
+    if cjk == 0:
+        return True
+    if re.search(r"[,，。:：;；]", s):
+        return False  # prose punctuation (contact lines carry digits too)
+    # Rows such as "行政许可 0 0 0" or "一、本年新收…数量640020470".
+    return digits >= 3 and digits > 0.25 * len(s.replace(" ", "")) and "。" not in s
+
+
+def _wrapped_width(lines: list[str]) -> int | None:
+    """The fixed line width of a PDF text layer, or None when lines are real paragraphs."""
+    lengths = [len(line.strip()) for line in lines if len(line.strip()) >= 18]
+    if len(lengths) < 6:
+        return None
+    common, count = Counter(lengths).most_common(1)[0]
+    near = sum(1 for n in lengths if abs(n - common) <= 3)
+    unterminated = sum(1 for line in lines if line.strip() and line.strip()[-1] not in _TERMINATORS + _CLOSERS)
+    if near >= 0.4 * len(lengths) and unterminated >= 0.3 * len(lines):
+        return max(n for n in lengths if abs(n - common) <= 3)
+    return None
+
+
+def wrapped_width(text: str) -> int | None:
+    return _wrapped_width([line for line in text.split("\n") if line.strip() and not _is_table_line(line)])
+
+
+def _join_lines(text: str, start: int, end: int, width: int | None) -> list[tuple[int, int]]:
+    """(start, end) spans of physical paragraphs in text[start:end]."""
+    lines: list[tuple[int, int]] = []
+    pos = start
+    for raw in text[start:end].split("\n"):
+        s, e = pos, pos + len(raw)
+        pos = e + 1
+        stripped = raw.strip()
+        if not stripped or _is_table_line(stripped):
+            lines.append((-1, -1))  # a break
+            continue
+        lead = len(raw) - len(raw.lstrip())
+        lines.append((s + lead, s + lead + len(stripped)))
+    paras: list[tuple[int, int]] = []
+    cur: tuple[int, int] | None = None
+    for s, e in lines:
+        if s < 0:
+            if cur:
+                paras.append(cur)
+            cur = None
+            continue
+        line = text[s:e]
+        if cur is None:
+            cur = (s, e)
+        elif width and _continues(text[cur[0]:cur[1]], line, width, text[last_s:last_e]):
+            cur = (cur[0], e)
+        else:
+            paras.append(cur)
+            cur = (s, e)
+        last_s, last_e = s, e
+    if cur:
+        paras.append(cur)
+    return paras
+
+
+def _continues(para: str, line: str, width: int, prev_line: str) -> bool:
+    """In a wrapped text layer, does `line` continue the paragraph whose last line is `prev_line`?"""
+    if _MARKER.match(line.strip()):
+        return False
+    prev = prev_line.strip()
+    ends = prev[-1] in _TERMINATORS or (prev[-1] in _CLOSERS and len(prev) > 1 and prev[-2] in _TERMINATORS)
+    if not ends:
+        return True
+    return len(prev) >= width - 1  # a full line ending in 。 is usually mid-paragraph
+
+
+def _split_markers(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """Split a paragraph before sub-heading markers that start a new unit."""
+    cuts = [s]
+    for m in _MARKER.finditer(text, s, e):
+        i = m.start()
+        if i == s:
+            continue
+        j = i - 1
+        while j > s and text[j] in " \t\n":
+            j -= 1
+        prev = text[j]
+        if prev in _NOT_MARKER_BEFORE or text[m.end():m.end() + 1] in "项款条":
+            continue
+        piece = text[cuts[-1]:i]
+        after_terminator = prev in _TERMINATORS + ":：" or (prev in _CLOSERS and text[j - 1:j] in _TERMINATORS)
+        # A short unterminated piece before a marker is a run-in heading: "（一）着力加强…工作1.围绕…".
+        after_heading = "。" not in piece and len(piece.strip()) <= 40 and _MARKER.match(piece.strip() or " ")
+        if m.group(0).endswith("、") and not after_terminator:
+            continue
+        if after_terminator or after_heading:
+            cuts.append(i)
+    cuts.append(e)
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
+
+
+def _looks_like_heading(piece: str) -> bool:
+    """A sub-heading standing alone: "(三)加强学习培训,提高工作水平。", "(一)主要问题"."""
+    p = piece.strip()
+    if not p:
+        return True
+    one_sentence = not any(c in _TERMINATORS for c in p[:-1])
+    if _MARKER.match(p):
+        return one_sentence and len(p) <= 32
+    return len(p) <= 20 and p[-1] not in _TERMINATORS + _CLOSERS
+
+
+_TABLE_VOCAB = re.compile(r"勾稽关系|区分处理的|申请人情况|法人或其他组织|信息内容|第二十条第|结果维持|尚未审结|计量单位|指标名称")
+
+
+def _prose_like(piece: str) -> bool:
+    """Narrative inside a table section (a sentence before or after the table)."""
+    p = piece.strip()
+    return len(p) >= 16 and p[-1] in "。" and not _is_table_line(p) and not _TABLE_VOCAB.search(p)
+
+
+def split_paragraphs(text: str, outline: Outline) -> list[Paragraph]:
+    regions: list[tuple[int, int, str | None]] = []
+    first = outline.sections[0].start if outline.sections else outline.body_end
+    pre_start = max(outline.title_end, outline.body_start)
+    if first > pre_start:
+        regions.append((pre_start, first, None))
+    for sec in outline.sections:
+        regions.append((sec.body_start, sec.end, sec.kind))
+    table_sections = TABLE_KINDS if outline.generation in ("2019", "2021") else {"statistics"}
+    out: list[Paragraph] = []
+    # The wrap width is read off the prose only: table labels have lengths of their own.
+    width = wrapped_width("\n".join(text[a:b] for a, b, kind in regions if kind not in table_sections))
+    for rs, re_, kind in regions:
+        for ps, pe in _join_lines(text, rs, re_, width):
+            for a, b in _split_markers(text, ps, pe):
+                raw = text[a:b]
+                clean = re.sub(r"\s*\n\s*", "", raw).strip()
+                if not _CJK.search(clean):
+                    continue
+                if kind in table_sections and not _prose_like(clean):
+                    continue
+                out.append(Paragraph(clean, a, b, kind, is_heading=_looks_like_heading(clean)))
+    return out
+
+
+# ---------------------------------------------------------------- items
+
+_ENUM = re.compile(r"(?:^|(?<=[。；;，,：:\s]))(?:[一二三四五六七八九十]是|首先|其次|再次|最后|第[一二三四五六七八九十]，)")
+_ITEM_MARKER = re.compile(r"(?:^|(?<=[。；;：:\s]))(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[.．、](?!\d))")
+_PROBLEM_WORDS = re.compile(
+    r"有待|不够|不足|不强|差距|难以|不高|欠缺|有限|不到位|薄弱|滞后|单一|不多|不深|较少|不全面|不及时|不规范|不完善|不平衡"
+    r"|待加强|待提高|待提升|还需|仍需|需进一步|需要进一步|未能|尚未|不熟悉|不精|偏少|不一|问题"
+)
+_INTRO = re.compile(r"取得(?:了)?(?:一定|较好|明显)?(?:的)?成效|运行(?:状况|情况)?良好|但(?:仍|还)?存在(?:一些|一定|以下)?(?:不足|差距|问题)[。:：]?$")
+_GOAL_CLAUSE = re.compile(r"^(?:推动|促进|确保|力争|努力|使|让|为|以)")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[。！？!?])", text) if s.strip()]
+
+
+def _split_enumerated(text: str) -> list[str] | None:
+    for pattern in (_ENUM, _ITEM_MARKER):
+        hits = [m.start() for m in pattern.finditer(text)]
+        if len(hits) >= 2:
+            return [text[a:b].strip(" ；;。，,") for a, b in zip(hits, hits[1:] + [len(text)], strict=False)]
+    return None
+
+
+def itemize(texts: list[str], kind: str) -> list[str]:
+    """Items of a problems or improvements part, given its paragraphs (or spans) in order."""
+    texts = [t.strip() for t in texts if t and t.strip()]
+    if not texts:
+        return []
+    joined = "".join(texts)
+    enumerated = _split_enumerated(joined)
+    if enumerated:
+        return [_strip_marker(i) for i in enumerated if len(i) >= 4]
+    if len(texts) > 1:
+        return [_strip_marker(t) for t in texts]
+    text = texts[0]
+    parts = [p for p in re.split(r"[；;]", text) if len(p.strip(" 。")) >= 6]
+    if len(parts) >= 2:
+        return [p.strip(" 。") for p in parts]
+    if kind == "problems":
+        items: list[str] = []
+        sentences = _sentences(text)
+        for sent in sentences:
+            pieces = [p for p in re.split(r"、", sent) if len(p) >= 5]
+            if len(pieces) >= 2 and all(_PROBLEM_WORDS.search(p) for p in pieces):
+                items.extend(p.strip(" 。") for p in pieces)
+            elif _INTRO.search(sent) and len(sentences) > 1:
+                continue
+            else:
+                items.append(sent.strip(" 。"))
+        return [_strip_marker(i) for i in items]
+    # An improvements plan in one sentence: its comma clauses after the lead-in are the measures.
+    sentences = _sentences(text)
+    if len(sentences) == 1:
+        lead = re.search(r"(?:将|要|拟|计划|继续)", text)
+        body = text[lead.end():] if lead and lead.start() < 30 else text
+        clauses = [c.strip(" 。") for c in re.split(r"[，,]", body) if len(c.strip(" 。")) >= 4]
+        if len(clauses) >= 3 and _GOAL_CLAUSE.match(clauses[-1]):
+            clauses = clauses[:-1]
+        if len(clauses) >= 3:
+            return clauses
+    return [s.strip(" 。") for s in sentences]
+
+
+def _strip_marker(item: str) -> str:
+    item = re.sub(r"^[(（][一二三四五六七八九十][)）][^:：。,，]{0,14}[:：]", "", item.strip())
+    return re.sub(r"^(?:[一二三四五六七八九十]是|[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[.．、])\s*", "", item).strip(" ；;。")

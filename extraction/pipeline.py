@@ -1,0 +1,153 @@
+"""The pipeline: bytes in, summary out. No database, queue or HTTP here.
+
+The CLI, the Celery worker and the HTTP API all call `process_bytes`.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass, field
+
+from . import registry
+from .checks import run_checks
+from .classify import ParagraphClassifier, active_classifier, label_paragraphs
+from .document import LoadedDocument
+from .errors import GovdigestError
+from .figures import extract_figures
+from .load import load
+from .metadata import agency, region, report_year
+from .outline import Outline, outline
+from .paragraphs import Paragraph, itemize, split_paragraphs
+from .segment import dictionary_id
+from .summary import build_summary
+from .tables import extract_tables
+from .themes import extract_themes
+
+PIPELINE_VERSION = "0.1.0"
+PIPELINE = ["outline", "metadata", "paragraphs", "classify", "items", "figures", "tables", "checks", "themes"]
+
+
+@dataclass
+class State:
+    doc: LoadedDocument
+    sha256: str
+    filename: str
+    classifier: ParagraphClassifier
+    outline: Outline | None = None
+    agency: str | None = None
+    year: int | None = None
+    region: str | None = None
+    narrative: list[Paragraph] = field(default_factory=list)
+    headings: list[Paragraph] = field(default_factory=list)
+    labels: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    improvements: list[str] = field(default_factory=list)
+    figures: list[dict] = field(default_factory=list)
+    tables: dict = field(default_factory=dict)
+    checks: list[dict] = field(default_factory=list)
+    themes: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+    pipeline_info: dict = field(default_factory=dict)
+
+
+_REPORT_WORDS = re.compile(r"政府信息公开|政务公开|信息公开")
+_REPORT_TITLE = re.compile(r"年度报告|年报|工作报告")
+
+
+@registry.stage("outline")
+def _outline(state: State) -> None:
+    state.outline = outline(state.doc.text)
+    text = state.doc.text
+    kinds = {s.kind for s in state.outline.sections}
+    is_report = bool(_REPORT_WORDS.search(text)) and (
+        (bool(state.outline.title) and len(kinds) >= 1) or len(kinds) >= 3
+    )
+    if not is_report:
+        raise GovdigestError("not_a_report", f"{len(kinds)} standard sections found, no report title")
+
+
+@registry.stage("metadata")
+def _metadata(state: State) -> None:
+    text = state.doc.text
+    state.year = report_year(text, state.outline)
+    state.agency = agency(text, state.outline)
+    state.region = region(state.agency)
+    if state.outline.generation == "unknown" or (state.year and state.outline.generation == "legacy" and state.year >= 2019):
+        from .outline import detect_generation
+
+        state.outline.generation = detect_generation(text, state.year)
+
+
+@registry.stage("paragraphs")
+def _paragraphs(state: State) -> None:
+    for p in split_paragraphs(state.doc.text, state.outline):
+        (state.headings if p.is_heading else state.narrative).append(p)
+
+
+@registry.stage("classify")
+def _classify(state: State) -> None:
+    state.labels = label_paragraphs(state.classifier, state.narrative, state.outline.generation)
+
+
+@registry.stage("items")
+def _items(state: State) -> None:
+    parts: dict[str, list[str]] = {"problems": [], "improvements": []}
+    # Items come from the problems-and-improvements part when the report has one.
+    scoped = any(p.section == "problems_improvements" for p in state.narrative)
+    for p, lab in zip(state.narrative, state.labels, strict=True):
+        if scoped and p.section != "problems_improvements":
+            continue
+        if lab.get("spans"):
+            for s in lab["spans"]:
+                if s["label"] in parts:
+                    parts[s["label"]].append(s["text"])
+        elif lab["label"] in parts:
+            parts[lab["label"]].append(p.text)
+    state.problems = itemize(parts["problems"], "problems")
+    state.improvements = itemize(parts["improvements"], "improvements")
+
+
+@registry.stage("figures")
+def _figures(state: State) -> None:
+    regions = [(p.start, p.end) for p in state.narrative]
+    state.figures = [f.as_dict() for f in extract_figures(state.doc.text, regions)]
+
+
+@registry.stage("tables")
+def _tables(state: State) -> None:
+    state.tables, warnings = extract_tables(state.doc.text, state.outline.sections, state.outline.generation,
+                                            state.doc.tables)
+    state.warnings += warnings
+
+
+@registry.stage("checks")
+def _checks(state: State) -> None:
+    state.checks = run_checks(state.tables, state.figures)
+
+
+@registry.stage("themes")
+def _themes(state: State) -> None:
+    # Headings name campaigns too ("2.用好“两微一端”新平台"), so the whole body is searched.
+    state.themes = extract_themes(state.doc.text[state.outline.body_start:state.outline.body_end])
+
+
+def process_document(doc: LoadedDocument, data_sha256: str, *, classifier: ParagraphClassifier | None = None) -> dict:
+    clf = classifier or active_classifier()
+    state = State(doc=doc, sha256=data_sha256, filename=doc.filename, classifier=clf)
+    state.warnings += doc.warnings
+    for name in PIPELINE:
+        t0 = time.perf_counter()
+        registry.get(name)(state)
+        state.timings[name] = round((time.perf_counter() - t0) * 1000, 3)
+    state.pipeline_info = {"version": PIPELINE_VERSION, "classifier": clf.version, "dictionary": dictionary_id(),
+                           "timings_ms": state.timings}
+    return build_summary(state)
+
+
+def process_bytes(data: bytes, filename: str, *, classifier: ParagraphClassifier | None = None,
+                  max_bytes: int | None = None) -> dict:
+    """Summary of one report file. Raises GovdigestError with a stable code on bad input."""
+    doc = load(data, filename, max_bytes=max_bytes)
+    return process_document(doc, hashlib.sha256(data).hexdigest(), classifier=classifier)

@@ -1,0 +1,126 @@
+"""Themes: the campaigns, platforms and slogans a report names.
+
+Three sources, each kept with its kind: names in quotes or book-title marks (laws,
+regulations and notices filtered out), a domain lexicon matched with spaCy's PhraseMatcher
+over our segmenter, and TF-IDF keywords scored with an IDF table built from our own corpus.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+from . import segment
+
+DATA = Path(__file__).parent / "data"
+LEXICON_PATH = DATA / "themes_lexicon.txt"
+IDF_PATH = DATA / "idf.txt"
+
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』\n]{2,24})[”\"」』]|《([^》\n]{2,30})》")
+# Titles of laws, regulations, notices and reports are documents, not themes.
+_DOCUMENT_TITLE = re.compile(
+    r"(?:条例|办法|规定|法|通知|意见|决定|方案|规划|细则|指南|公告|函|纲要|标准|规则|制度|目录|报告|要点|批复|清单|决议"
+    r"|讲话|精神|指引|措施|实施|守则|章程|准则|汇编|白皮书)$|^关于|〔|\[\d{4}\]"
+)
+_GENERIC = {
+    "政府信息公开", "依申请公开", "政务公开", "主动公开", "信息公开", "政府信息", "政府网站", "政务新媒体",
+    "三安全一稳定", "本年增/减", "条例", "办法", "以下简称", "公开", "政策解读", "环境保护", "证明事项清单",
+}
+_STOPWORDS = set("的 了 和 与 及 等 在 对 为 是 将 把 被 并 或 也 都 又 其 之 以 于 由 从 向 中 上 下 年 月 日 个 件 条 次 我 本".split())
+
+
+@cache
+def lexicon() -> tuple[str, ...]:
+    words = []
+    for line in LEXICON_PATH.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.append(line)
+    return tuple(words)
+
+
+@cache
+def idf_table() -> tuple[dict[str, float], float]:
+    table: dict[str, float] = {}
+    if IDF_PATH.exists():
+        for line in IDF_PATH.read_text(encoding="utf-8").splitlines():
+            parts = line.split(" ")
+            if len(parts) == 2:
+                table[parts[0]] = float(parts[1])
+    median = sorted(table.values())[len(table) // 2] if table else 10.0
+    return table, median
+
+
+@cache
+def _nlp():
+    """A blank Chinese spaCy pipeline on our segmenter, with the theme lexicon as a PhraseMatcher."""
+    from spacy.matcher import PhraseMatcher
+
+    from .spacy_tokenizer import blank_pipeline
+
+    nlp = blank_pipeline()
+    matcher = PhraseMatcher(nlp.vocab)
+    matcher.add("THEME", [nlp.make_doc(w) for w in lexicon()])
+    return nlp, matcher
+
+
+def quoted_names(text: str) -> Counter:
+    found: Counter = Counter()
+    for m in _QUOTED.finditer(text):
+        name = (m.group(1) or m.group(2) or "").strip()
+        if not name or name in _GENERIC or _DOCUMENT_TITLE.search(name):
+            continue
+        if re.fullmatch(r"[\d\W_]+", name) or len(name) > 24:
+            continue
+        found[name] += 1
+    return found
+
+
+def lexicon_hits(text: str) -> Counter:
+    nlp, matcher = _nlp()
+    doc = nlp.make_doc(text)
+    hits: Counter = Counter()
+    for _, start, end in matcher(doc):
+        hits[doc[start:end].text] += 1
+    # The segmenter may cut a phrase differently in context; a character match backs it up.
+    for word in lexicon():
+        if word not in hits and word in text:
+            hits[word] = text.count(word)
+    return hits
+
+
+def keywords(text: str, top: int = 5) -> list[tuple[str, float]]:
+    table, median = idf_table()
+    counts = Counter(t for t in segment.cut(text) if len(t) >= 2 and t not in _STOPWORDS and not re.search(r"[\d\W]", t))
+    total = sum(counts.values()) or 1
+    scored = [(w, c / total * table.get(w, median)) for w, c in counts.items()]
+    scored.sort(key=lambda x: -x[1])
+    return [(w, round(s, 4)) for w, s in scored[:top]]
+
+
+def extract_themes(text: str) -> list[dict]:
+    out: list[dict] = []
+    seen: set[str] = set()
+    for name, count in quoted_names(text).most_common():
+        out.append({"text": name, "kind": "quoted", "count": count})
+        seen.add(name)
+    for name, count in lexicon_hits(text).most_common():
+        if not any(name in s or s in name for s in seen):
+            out.append({"text": name, "kind": "lexicon", "count": count})
+            seen.add(name)
+    for word, score in keywords(text):
+        if word not in seen:
+            out.append({"text": word, "kind": "keyword", "count": text.count(word), "score": score})
+            seen.add(word)
+    return out
+
+
+def build_idf(texts: list[str]) -> dict[str, float]:
+    """IDF in jieba.analyse's file format (word idf), from documents we wrote ourselves."""
+    df: Counter = Counter()
+    for t in texts:
+        df.update(set(segment.cut(t)))
+    n = len(texts)
+    return {w: round(math.log((n + 1) / (c + 1)) + 1, 4) for w, c in df.items() if len(w) >= 2}

@@ -1,0 +1,79 @@
+"""Engine, sessions and schema migration. SQLite file by default, PostgreSQL by URL.
+
+GOVDIGEST_DATABASE_URL (or --db) picks the database; the schema is brought to the latest
+Alembic revision on first use.
+"""
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_DB_PATH = Path(os.environ.get("GOVDIGEST_HOME", Path.cwd() / "var")) / "govdigest.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url(url: str | None = None) -> str:
+    if url:
+        return url
+    env = os.environ.get("GOVDIGEST_DATABASE_URL")
+    if env:
+        return env
+    DEFAULT_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+def _normalise(url: str) -> str:
+    # psycopg 3 is the driver we ship; plain postgresql:// URLs would ask for psycopg2.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+@cache
+def engine(url: str | None = None) -> Engine:
+    real = _normalise(database_url(url))
+    if real.startswith("sqlite"):
+        eng = create_engine(real, connect_args={"timeout": 60})
+
+        @event.listens_for(eng, "connect")
+        def _pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            # WAL lets readers (status, the API) run while a writer commits.
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+    else:
+        eng = create_engine(real, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    migrate(eng)
+    return eng
+
+
+def migrate(eng: Engine) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with eng.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current == head:
+        return
+    with eng.begin() as conn:
+        if eng.dialect.name == "postgresql":
+            # One migrator at a time when many workers start together.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7357001)")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def session(url: str | None = None) -> Session:
+    return sessionmaker(engine(url), expire_on_commit=False)()

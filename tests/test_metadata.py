@@ -1,0 +1,31 @@
+from extraction.metadata import agency, region, report_year
+from extraction.outline import outline
+
+
+def meta(text):
+    o = outline(text)
+    return agency(text, o), report_year(text, o)
+
+
+def test_metadata_agency_on_line_above_title(report_2019_text):
+    assert meta(report_2019_text) == ("某某县文化和旅游局", 2020)
+
+
+def test_metadata_year_reported_not_published():
+    text = "某市教育局2021年度政府信息公开工作年度报告\n发布日期：2022年1月25日\n一、总体情况\n2021年，本局推进公开。\n"
+    assert meta(text) == ("某市教育局", 2021)
+
+
+def test_metadata_agency_expanded_with_city_from_body():
+    text = ("某湖区人民政府\n2023 年政府信息公开工作年度报告\n本报告由青山市某湖区人民政府办公室编制。\n"
+            "一、总体情况\n本年度推进公开。\n")
+    assert meta(text)[0] == "青山市某湖区人民政府"
+
+
+def test_metadata_chinese_numeral_year():
+    text = "某县人民政府二〇一六年政府信息公开工作年度报告\n一、概述\n本年度推进公开。\n"
+    assert meta(text) == ("某县人民政府", 2016)
+
+
+def test_metadata_region_from_agency():
+    assert region("河北省某某市某县人民政府") == "河北省某某市某县"

@@ -1,0 +1,61 @@
+from extraction.outline import classify_title, detect_generation, outline
+
+
+def kinds(text):
+    return [s.kind for s in outline(text).sections]
+
+
+def test_outline_finds_six_sections(report_2019_text):
+    assert kinds(report_2019_text) == ["overview", "active_disclosure", "applications", "review_litigation",
+                                       "problems_improvements", "other_matters"]
+
+
+def test_outline_rejects_table_rows_that_look_like_headings(report_2019_text):
+    headings = [s.heading for s in outline(report_2019_text).sections]
+    assert "四、结转下年度继续办理" not in headings
+    assert not any("本年新收" in h for h in headings)
+
+
+def test_outline_detects_glued_headings_on_one_line():
+    text = ("某市某区人民政府2022年政府信息公开工作年度报告 根据条例编制本报告。一、总体情况2022年，我区全面推进政务公开。"
+            "二、主动公开政府信息情况 规章 0 0 0 三、收到和处理政府信息公开申请情况 一、本年新收政府信息公开申请数量 1 0 0 0 0 0 1"
+            " 四、政府信息公开行政复议、行政诉讼情况 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0"
+            "五、存在的主要问题及改进情况 一是解读不够。六、其他需要报告的事项 无。")
+    assert kinds(text) == ["overview", "active_disclosure", "applications", "review_litigation",
+                           "problems_improvements", "other_matters"]
+
+
+def test_outline_skips_table_of_contents_lines():
+    text = ("某县2021年政府信息公开工作年度报告\n一、总体情况\n二、主动公开政府信息情况\n"
+            "一、总体情况\n本年度我县认真落实各项要求，主动公开信息一百条。\n"
+            "二、主动公开政府信息情况\n本年度制发规范性文件三件，全部公开。\n")
+    o = outline(text)
+    assert [s.kind for s in o.sections] == ["overview", "active_disclosure"]
+    assert "认真落实" in text[o.sections[0].body_start:o.sections[0].end]
+
+
+def test_outline_accepts_leading_overview_without_number():
+    text = "某局2015年政府信息公开工作年度报告\n概述\n本年度我局政务公开工作稳步推进。\n一、主动公开政府信息情况\n全年公开信息二十条。\n"
+    assert kinds(text) == ["overview", "active_disclosure"]
+
+
+def test_outline_legacy_fees_and_statistics_kinds():
+    assert classify_title("政府信息公开的收费及减免情况") == "fees"
+    assert classify_title("政府信息公开情况统计表") == "statistics"
+    assert classify_title("因政府信息公开申请行政复议、提起行政诉讼的情况") == "review_litigation"
+    assert classify_title("本年新收政府信息公开申请数量") is None
+
+
+def test_outline_generation_from_table_headers():
+    assert detect_generation("信息内容 本年制发件数 本年废止件数 现行有效件数") == "2021"
+    assert detect_generation("信息内容 本年新制作数量 本年新公开数量") == "2019"
+    assert detect_generation("指标名称 计量单位 本年度 历年累计") == "legacy"
+    assert detect_generation("没有表格的文字", year=2016) == "legacy"
+
+
+def test_outline_skips_crawler_header_and_chrome():
+    text = ("标题: 某县2021年度政府信息公开工作年度报告\n发布时间: 2022-01-20\n==================== 正文 ====================\n"
+            "当前位置： 首页 政务公开 年报 来源：某县 相关链接： --> 根据条例编制本报告。\n一、总体情况\n全县推进政务公开。\n")
+    o = outline(text)
+    assert text[o.body_start:].startswith("根据条例编制本报告")
+    assert o.title == "某县2021年度政府信息公开工作年度报告"

@@ -1,0 +1,59 @@
+import unicodedata
+
+from extraction.outline import outline
+from extraction.paragraphs import itemize, split_paragraphs
+
+
+def nfkc(text: str) -> str:
+    # The loader normalises every document this way before the outline sees it.
+    return unicodedata.normalize("NFKC", text)
+
+
+def test_paragraphs_split_collapsed_one_line_body_at_markers():
+    text = ("某区2018年政府信息公开工作年度报告\n一、概述 本年度我区推进政务公开。（一）着力加强公开解读1.围绕法治政府推进公开"
+            "（1）政府工作公开透明。坚持以公开为常态，及时公开政策文件。（2）政策执行阳光透明。对涉及公众权益的文件全面公开。"
+            "二、主动公开政府信息情况 全年公开信息100条。")
+    text = nfkc(text)
+    paras = split_paragraphs(text, outline(text))
+    narrative = [p.text for p in paras if not p.is_heading]
+    headings = [p.text for p in paras if p.is_heading]
+    assert any(t.startswith("(1)政府工作公开透明") for t in narrative)
+    assert any(t.startswith("(2)政策执行阳光透明") for t in narrative)
+    assert "1.围绕法治政府推进公开" in headings
+
+
+def test_paragraphs_rejoin_pdf_wrapped_lines():
+    body = ("2023年，某某区人民政府坚持以习近平新时代中国特色社会\n主义思想为指导，全面贯彻落实条例相关规范要求，不断完\n"
+            "善政府信息公开制度，推进政府信息公开工作规范发展。\n（一）主动公开情况。主要通过政府门户网站主动公开政府\n"
+            "文件、项目审批、通知公告等各类政府信息。全年主动公开\n政府信息800条。\n（二）依申请公开情况。进一步规范依申请公开流程，畅通\n"
+            "受理渠道，全年受理申请12件，均在法定期限内答复办结。\n")
+    text = nfkc("某某区2023年政府信息公开工作年度报告\n一、总体情况\n" + body + "二、主动公开政府信息情况\n")
+    paras = [p for p in split_paragraphs(text, outline(text)) if not p.is_heading]
+    assert len(paras) == 3
+    assert paras[0].text.endswith("推进政府信息公开工作规范发展。")
+    assert paras[1].text.startswith("(一)主动公开情况。") and paras[1].text.endswith("政府信息800条。")
+
+
+def test_paragraphs_table_sections_yield_no_table_cells(report_2019_text):
+    paras = split_paragraphs(report_2019_text, outline(report_2019_text))
+    assert not any(p.section == "applications" for p in paras)
+    assert any(p.section == "other_matters" and "信息处理费" in p.text for p in paras)
+
+
+def test_paragraphs_items_enumerated_with_yi_shi():
+    items = itemize(["存在不足。一是解读形式单一；二是培训不够。"], "problems")
+    assert items == ["解读形式单一", "培训不够"]
+
+
+def test_paragraphs_items_from_separate_paragraphs():
+    assert len(itemize(["一是加强培训。", "二是丰富形式。"], "improvements")) == 2
+
+
+def test_paragraphs_items_from_enumerated_problem_clauses():
+    text = "本年度工作取得一定的成效，但仍存在一定差距。如公开规范性还有待提高、内容深度还有待提升、队伍建设有待加强等。"
+    assert len(itemize([text], "problems")) == 3
+
+
+def test_paragraphs_items_from_one_sentence_plan():
+    text = "下一步，我局将加强队伍建设，提升业务素质，拓宽公开领域，丰富公开形式，推动工作再上新台阶。"
+    assert itemize([text], "improvements") == ["加强队伍建设", "提升业务素质", "拓宽公开领域", "丰富公开形式"]

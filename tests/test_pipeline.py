@@ -1,0 +1,44 @@
+import pytest
+
+from extraction.errors import GovdigestError
+from extraction.pipeline import process_bytes
+from extraction.summary import validate
+
+
+def test_pipeline_summary_of_written_report(report_2019_bytes, classifier):
+    s = process_bytes(report_2019_bytes, "wenlv_2020.txt", classifier=classifier)
+    validate(s)
+    assert s["report"]["agency"] == "某某县文化和旅游局"
+    assert s["report"]["year"] == 2020 and s["report"]["template"] == "2019"
+    rows = s["tables"]["applications"]["rows"]
+    assert rows["new_received"] == [2, 0, 0, 1, 0, 0, 3]
+    assert rows["unavailable_not_held"] == [1, 0, 0, 0, 0, 0, 1]
+    assert s["tables"]["review_litigation"]["litigation_direct"] == [1, 0, 0, 0, 1]
+    assert s["tables"]["active_disclosure"]["procurement"] == {"projects": 3, "amount": 56.5}
+    assert len(s["problems"]) == 2 and len(s["improvements"]) == 2
+    assert {"主动公开政府信息", "受理政府信息公开申请"} <= {f["name"] for f in s["figures"]}
+    assert {"文旅惠民", "12345接诉即办"} <= {t["text"] for t in s["themes"]}
+    assert all(c["status"] == "pass" for c in s["checks"])
+
+
+def test_pipeline_labels_paragraphs(report_2019_bytes, classifier):
+    s = process_bytes(report_2019_bytes, "wenlv_2020.txt", classifier=classifier)
+    by_start = {p["text"][:6]: p["label"] for p in s["paragraphs"]}
+    assert by_start["根据《中华人"] == "other"
+    assert by_start["我局政务公开"] == "problems"
+    assert by_start["一是丰富政策"] == "improvements"
+    assert all(0.0 <= p["confidence"] <= 1.0 for p in s["paragraphs"])
+
+
+def test_pipeline_not_a_report_is_refused(not_a_report_bytes, classifier):
+    with pytest.raises(GovdigestError) as exc:
+        process_bytes(not_a_report_bytes, "notice.txt", classifier=classifier)
+    assert exc.value.code == "not_a_report"
+
+
+def test_pipeline_source_error_in_review_table_fails_check(report_2019_text, classifier):
+    broken = report_2019_text.replace("0 0 0 0 0 1 0 0 0 1 0 0 0 0 0", "0 0 0 0 0 1 0 0 0 2 0 0 0 0 0")
+    s = process_bytes(broken.encode(), "broken.txt", classifier=classifier)
+    failing = [c for c in s["checks"] if c["status"] == "fail"]
+    assert [c["rule"] for c in failing] == ["review_litigation.block_total"]
+    assert failing[0]["attribution"] == "source"

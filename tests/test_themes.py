@@ -1,0 +1,23 @@
+from extraction.themes import extract_themes, quoted_names
+
+
+def test_themes_quoted_names_without_laws():
+    text = "围绕“12345接诉即办”和《宜居某县》APP开展工作，落实《中华人民共和国政府信息公开条例》和《关于做好年报的通知》。"
+    names = quoted_names(text)
+    assert set(names) == {"12345接诉即办", "宜居某县"}
+
+
+def test_themes_lexicon_found_without_quotes():
+    themes = extract_themes("深化放管服改革，推进一网通办，全年办件三千件。")
+    lex = {t["text"] for t in themes if t["kind"] == "lexicon"}
+    assert {"放管服", "一网通办"} <= lex
+
+
+def test_themes_generic_terms_are_not_themes():
+    names = quoted_names("在“政府信息公开”栏目和“依申请公开”子栏目发布信息。")
+    assert not names
+
+
+def test_themes_keywords_present():
+    themes = extract_themes("加强政务新媒体管理，清理政务新媒体账号，审核政务新媒体内容。")
+    assert themes[0] == {"text": "政务新媒体", "kind": "keyword", "count": 3, "score": themes[0]["score"]}
