@@ -199,3 +199,13 @@ def csv_row(doc) -> list:
 
 def main() -> None:  # pragma: no cover - console entry
     app()
+
+
+def _register_commands() -> None:
+    from api import cli_models, cli_queue, cli_web
+
+    for module in (cli_models, cli_queue, cli_web):
+        module.register(app)
+
+
+_register_commands()

@@ -1858,7 +1858,7 @@ class _PdfWriter:
                 cells.append((r, c, rs, cs, lines, isnum))
                 if rs == 1:
                     heights[r] = max(heights[r], len(lines) * lead + pad)
-        for r, c, rs, cs, lines, _ in cells:
+        for r, _c0, rs, _cs, lines, _ in cells:
             need = len(lines) * lead + pad
             have = sum(heights[r:r + rs])
             if rs > 1 and have < need:

@@ -218,7 +218,7 @@ def label_paragraphs(clf: ParagraphClassifier, paragraphs: list, generation: str
     items: list[Item] = []
     sent_index: list[tuple[int, int, int]] = []  # (paragraph idx, start, end) per sentence item
     position: dict[str | None, int] = {}
-    for pi, p in enumerate(paragraphs):
+    for p in paragraphs:
         pos = position.get(p.section, 0)
         position[p.section] = pos + 1
         items.append(Item(p.text, p.section, pos, generation))
@@ -246,7 +246,6 @@ def label_paragraphs(clf: ParagraphClassifier, paragraphs: list, generation: str
                 runs[-1][1] = e
             else:
                 runs.append([s, e, lab])
-        runs = [r for r in runs]
         if len(runs) >= 2 and all(r[1] - r[0] >= 12 for r in runs) and \
                 {r[2] for r in runs} <= {"problems", "improvements", "overview"} and \
                 paragraphs[pi].section in ("problems_improvements", None):

@@ -84,6 +84,7 @@ def _join_lines(text: str, start: int, end: int, width: int | None) -> list[tupl
         lines.append((s + lead, s + lead + len(stripped)))
     paras: list[tuple[int, int]] = []
     cur: tuple[int, int] | None = None
+    last_s = last_e = 0
     for s, e in lines:
         if s < 0:
             if cur:

@@ -12,7 +12,15 @@ from pathlib import Path
 import numpy as np
 
 from . import segment
-from .classify import LABELS, MODELS_DIR, TRAINING_DATA, Item, ParagraphClassifier, read_registry, registry_path
+from .classify import (
+    LABELS,
+    MODELS_DIR,
+    TRAINING_DATA,
+    Item,
+    ParagraphClassifier,
+    read_registry,
+    registry_path,
+)
 
 PROMOTION_TOLERANCE = 0.005
 

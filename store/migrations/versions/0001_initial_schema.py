@@ -30,6 +30,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("sha256"),
     )
     op.create_table(
+        "users",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    op.create_table(
         "documents",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
@@ -51,6 +63,7 @@ def upgrade() -> None:
         sa.Column("timings", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("queued_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
@@ -68,6 +81,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_documents_agency"), ["agency"], unique=False)
         batch_op.create_index(batch_op.f("ix_documents_batch_id"), ["batch_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_documents_error_code"), ["error_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_documents_queued_at"), ["queued_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_documents_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_documents_template"), ["template"], unique=False)
         batch_op.create_index(batch_op.f("ix_documents_year"), ["year"], unique=False)
@@ -130,11 +144,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_documents_year"))
         batch_op.drop_index(batch_op.f("ix_documents_template"))
         batch_op.drop_index(batch_op.f("ix_documents_status"))
+        batch_op.drop_index(batch_op.f("ix_documents_queued_at"))
         batch_op.drop_index(batch_op.f("ix_documents_error_code"))
         batch_op.drop_index(batch_op.f("ix_documents_batch_id"))
         batch_op.drop_index(batch_op.f("ix_documents_agency"))
 
     op.drop_table("documents")
+    op.drop_table("users")
     op.drop_table("originals")
     op.drop_table("batches")
     # ### end Alembic commands ###
