@@ -39,7 +39,8 @@ def process(
     from api.inputs import expand
     from api.processing import run_many
 
-    inputs = list(expand(paths))
+    skipped: list[str] = []
+    inputs = list(expand(paths, skipped))
     if not inputs:
         err.print("[red]no input files[/red]")
         raise typer.Exit(2)
@@ -73,7 +74,8 @@ def process(
             progress.advance(task)
     if store:
         store.close()
-    err.print(f"{done} processed, {failed} failed", highlight=False)
+    note = f", {len(skipped)} skipped (not .txt/.html/.htm/.docx/.pdf/.zip)" if skipped else ""
+    err.print(f"{done} processed, {failed} failed{note}", highlight=False)
     if failed:
         raise typer.Exit(1)
 

@@ -17,11 +17,17 @@ class Input:
     error: GovdigestError | None = None
 
 
-def expand(paths: list[str]) -> Iterator[Input]:
+def expand(paths: list[str], skipped: list[str] | None = None) -> Iterator[Input]:
+    """Inputs in order. Inside folders only supported files are taken; the others are
+    appended to `skipped` (a file named explicitly with another suffix is an error)."""
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             for f in sorted(x for x in p.rglob("*") if x.is_file() and not x.name.startswith(".")):
+                if f.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    if skipped is not None:
+                        skipped.append(str(f))
+                    continue
                 yield from _file(f)
         elif p.exists():
             yield from _file(p)

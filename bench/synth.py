@@ -1215,6 +1215,7 @@ def make_report(seed: int, generation: str | None = None) -> SynthReport:
         "site_code": str(rng.randint(1000000000, 9999999999)),
         "page_id": rng.randint(10000, 999999),
         "note_issued": 0,
+        "place": P + L,
     }
     month, day = rng.randint(1, 3), rng.randint(1, 28)
     published = f"{year + 1}-{month:02d}-{day:02d}"
@@ -1597,7 +1598,8 @@ def render_html(report: SynthReport) -> bytes:
     """A government web page: menus, breadcrumbs, the report in div#zoom with real tables, footer."""
     st = report.style
     esc = html.escape
-    site = report.agency if report.kind.endswith("_gov") else report.agency.split("县")[0].split("区")[0]
+    place = st["place"]
+    site = f"{place}人民政府"
     body: list[str] = []
     for block in report.blocks:
         kind = block[0]
@@ -1615,7 +1617,7 @@ def render_html(report: SynthReport) -> bytes:
             body.append(_html_table(_spec(report, block[1]), st["zeros_blank"]))
     title_html = "<br/>".join(esc(x) for x in next(b[1] for b in report.blocks if b[0] == "title"))
     nav = "".join(f'<li><a href="/{slug}/">{name}</a></li>' for slug, name in (
-        ("", "首页"), ("zwgk", "政务公开"), ("zwfw", "政务服务"), ("hdjl", "互动交流"), ("zjwm", "走进" + site[:2])))
+        ("", "首页"), ("zwgk", "政务公开"), ("zwfw", "政务服务"), ("hdjl", "互动交流"), ("zjwm", "走进" + place[:-1])))
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -1648,7 +1650,7 @@ def render_html(report: SynthReport) -> bytes:
 </div>
 <div class="footer">
 <p><a href="/about/">关于我们</a> | <a href="/map/">网站地图</a> | <a href="/contact/">联系我们</a></p>
-<p>主办单位：{esc(site)}人民政府办公室　版权所有：{esc(site)}人民政府</p>
+<p>主办单位：{esc(site)}办公室　版权所有：{esc(site)}</p>
 <p>网站标识码：{st['site_code']}　ICP备{st['page_id'] % 90000 + 10000:05d}号</p>
 </div>
 <script>document.getElementById("today").innerHTML = new Date().toLocaleDateString();</script>

@@ -24,6 +24,7 @@ _MARKER = re.compile(
 _NOT_MARKER_BEFORE = "第条款项和及与或、"
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass
@@ -42,14 +43,13 @@ def _is_table_line(line: str) -> bool:
         return True
     if _PIPE_ROW.match(s):
         return True
-    digits = sum(c.isdigit() for c in s)
-    cjk = len(_CJK.findall(s))
-    if cjk == 0:
+    if not _CJK.search(s):
         return True
     if re.search(r"[,，。:：;；]", s):
         return False  # prose punctuation (contact lines carry digits too)
     # Rows such as "行政许可 0 0 0" or "一、本年新收…数量640020470".
-    return digits >= 3 and digits > 0.25 * len(s.replace(" ", "")) and "。" not in s
+    digits = len(_DIGIT.findall(s))
+    return digits >= 3 and digits > 0.25 * len(s.replace(" ", ""))
 
 
 def _wrapped_width(lines: list[str]) -> int | None:

@@ -242,12 +242,20 @@ def _grid_text(grid: Grid) -> str:
     def is_num(c: str) -> bool:
         return bool(_NUM.fullmatch(_NOTE.sub("", c).strip()))
 
-    data_rows = [r for r in grid.rows if any(is_num(c) for c in r)]
+    numbered = [r for r in grid.rows if any(is_num(c) for c in r)]
     ncols = max((len(r) for r in grid.rows), default=0)
-    clean = [j for j in range(ncols) if all(j >= len(r) or is_num(r[j]) or not r[j].strip() for r in data_rows)]
-    with_numbers = [j for j in clean if any(j < len(r) and is_num(r[j]) for r in data_rows)]
+    clean = [j for j in range(ncols) if all(j >= len(r) or is_num(r[j]) or not r[j].strip() for r in numbered)]
+    with_numbers = [j for j in clean if any(j < len(r) and is_num(r[j]) for r in numbered)]
     # Blank columns between numeric ones are numeric too: an empty cell means 0.
     numeric_cols = {j for j in clean if with_numbers and with_numbers[0] <= j <= with_numbers[-1]}
+
+    def is_data_row(r: list[str]) -> bool:
+        # A labelled row whose numeric cells are all blank is a row of zeros.
+        if not numeric_cols or not all(j >= len(r) or is_num(r[j]) or not r[j].strip() for j in numeric_cols):
+            return False
+        return any(is_num(c) for c in r) or any(c.strip() for j, c in enumerate(r) if j not in numeric_cols)
+
+    data_rows = [r for r in grid.rows if is_data_row(r)]
     out = []
     for i, row in enumerate(grid.rows):
         labels, cells = [], []

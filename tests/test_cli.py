@@ -14,12 +14,15 @@ def test_cli_process_writes_json_and_reports_failures(tmp_path, govdigest_bin, c
     inputs.mkdir()
     (inputs / "good.txt").write_bytes(report_2019_bytes)
     (inputs / "notice.txt").write_bytes(not_a_report_bytes)
-    (inputs / "data.xyz").write_bytes(b"whatever")
+    (inputs / "notes.md").write_bytes(b"# notes")
+    stray = tmp_path / "data.xyz"
+    stray.write_bytes(b"whatever")
     out = tmp_path / "out"
-    r = run(govdigest_bin, ["process", str(inputs), "--out", str(out)], cli_env, tmp_path)
+    r = run(govdigest_bin, ["process", str(inputs), str(stray), "--out", str(out)], cli_env, tmp_path)
     assert r.returncode == 1
     assert "notice.txt: not_a_report:" in r.stderr
     assert "data.xyz: unsupported_format:" in r.stderr
+    assert "1 processed, 2 failed, 1 skipped" in r.stderr
     summary = json.loads((out / "good.json").read_text())
     assert summary["report"]["year"] == 2020
     assert (tmp_path / "home" / "govdigest.db").exists()

@@ -1,0 +1,171 @@
+"""The benchmark: throughput, segmentation speed and memory, measured in one run.
+
+    python -m bench.run [--quick] [--json FILE] [--skip-celery] [--skip-web]
+
+Prints one JSON object. Every number comes from this run on this machine; the machines are
+shared and noisy, so compare ratios measured together rather than absolute numbers across runs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def corpus(n: int) -> list[tuple[str, bytes]]:
+    """n seed-sized reports from our own templates, all generations and text layouts."""
+    from bench.synth import make_report, render_txt
+
+    layouts = ["cells", "pipe", "flat", "glued", "pipe_noborder"]
+    out = []
+    for i in range(n):
+        report = make_report(10_000 + i)
+        out.append((f"bench_{i:05d}.txt", render_txt(report, table_layout=layouts[i % len(layouts)])))
+    return out
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_embedded(docs: list[tuple[str, bytes]]) -> dict:
+    """`govdigest process` in this process (one core), with the SQLite database on."""
+    from api.processing import run_many, warm_worker
+    from store.db import session
+    from store.repository import save_failure, save_summary, store_file
+
+    warm_worker()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        s = session(url)
+        failed = 0
+        t0 = time.perf_counter()
+        for k, outcome in enumerate(run_many(((n, n, d) for n, d in docs), jobs=1)):
+            doc, _ = store_file(s, docs[k][1], outcome.name, fmt=outcome.format)
+            if outcome.summary is not None:
+                save_summary(s, doc, outcome.summary)
+            else:
+                failed += 1
+                save_failure(s, doc, outcome.code, outcome.message)
+            if k % 100 == 99:
+                s.commit()
+        s.commit()
+        elapsed = time.perf_counter() - t0
+        s.close()
+    return {"embedded_reports_per_s": round(len(docs) / elapsed, 1), "embedded_failed": failed,
+            "embedded_seconds": round(elapsed, 2)}
+
+
+def bench_segmentation(docs: list[tuple[str, bytes]], sample: int) -> dict:
+    from extraction import segment
+
+    texts = [d.decode("utf-8") for _, d in docs[:sample]]
+    segment.warm(reference=True)
+    t0 = time.perf_counter()
+    for t in texts:
+        segment.cut_reference(t)
+    jieba_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for t in texts:
+        segment.cut(t)
+    rjieba_s = time.perf_counter() - t0
+    chars = sum(len(t) for t in texts)
+    return {
+        "jieba_reports_per_s": round(len(texts) / jieba_s, 1),
+        "rjieba_reports_per_s": round(len(texts) / rjieba_s, 1),
+        "jieba_mchars_per_s": round(chars / jieba_s / 1e6, 3),
+        "rjieba_mchars_per_s": round(chars / rjieba_s / 1e6, 3),
+        "rjieba_over_jieba": round(jieba_s / rjieba_s, 1),
+    }
+
+
+def bench_glued_solver(repeats: int) -> dict:
+    """Median time to split a glued-digit 表三 with the identities."""
+    from bench.synth import make_report, render_text
+    from extraction.outline import outline
+    from extraction.tables import extract_tables
+
+    times = []
+    for i in range(repeats):
+        r = make_report(50_000 + i, "2021")
+        text = render_text(r, table_layout="glued")
+        o = outline(text)
+        t0 = time.perf_counter()
+        extract_tables(text, o.sections, o.generation, [])
+        times.append((time.perf_counter() - t0) * 1000)
+    return {"glued_table_solve_median_ms": round(statistics.median(times), 3),
+            "glued_table_solve_max_ms": round(max(times), 3)}
+
+
+def bench_classifier(docs_for_paragraphs: list[tuple[str, bytes]], train: bool) -> dict:
+    from extraction.classify import Item, active_classifier
+
+    out: dict = {}
+    clf = active_classifier()
+    from bench.synth import make_report
+
+    paras = [Item(text, None, 0, None) for i in range(300) for _, text in make_report(70_000 + i).paragraphs]
+    clf.predict_proba(paras[:10])
+    t0 = time.perf_counter()
+    clf.predict_proba(paras)
+    out["classifier_ms_per_paragraph"] = round((time.perf_counter() - t0) * 1000 / len(paras), 4)
+    if train:
+        from extraction.training import train as train_model
+
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            train_model(models_dir=Path(tmp), version="bench")
+            out["classifier_training_s"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="a small corpus, for a smoke run")
+    ap.add_argument("--n", type=int, default=None, help="reports in the corpus (default 2000, 200 with --quick)")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--skip-celery", action="store_true")
+    ap.add_argument("--skip-web", action="store_true")
+    ap.add_argument("--skip-train", action="store_true")
+    a = ap.parse_args(argv)
+    n = a.n or (200 if a.quick else 2000)
+    results: dict = {"corpus_reports": n, "cpu_count": os.cpu_count()}
+    t0 = time.perf_counter()
+    docs = corpus(n)
+    results["corpus_chars_median"] = int(statistics.median(len(d.decode()) for _, d in docs))
+    results["corpus_build_s"] = round(time.perf_counter() - t0, 1)
+    results.update(bench_embedded(docs))
+    results.update(bench_segmentation(docs, sample=min(n, 300 if a.quick else 1000)))
+    results["embedded_over_jieba"] = round(results["embedded_reports_per_s"] / results["jieba_reports_per_s"], 2)
+    results.update(bench_glued_solver(50 if a.quick else 300))
+    results.update(bench_classifier(docs, train=not (a.quick or a.skip_train)))
+    results["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    if not a.skip_celery:
+        try:
+            from bench.celery_bench import run as celery_run
+
+            results.update(celery_run(n=min(n, 2000)))
+        except Exception as exc:  # a missing broker must not hide the other numbers
+            results["celery_error"] = f"{type(exc).__name__}: {exc}"
+    if not a.skip_web:
+        try:
+            from bench.web_bench import run as web_run
+
+            results.update(web_run(quick=a.quick))
+        except Exception as exc:
+            results["web_error"] = f"{type(exc).__name__}: {exc}"
+    text = json.dumps(results, ensure_ascii=False, indent=1)
+    print(text)
+    if a.json:
+        a.json.write_text(text + "\n", encoding="utf-8")
+    return results
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
