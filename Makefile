@@ -17,7 +17,7 @@ demo: $(STAMP)
 	@rm -rf out/demo var/demo.db
 	-$(BIN)/govdigest process examples --out out/demo --db sqlite:///var/demo.db
 	@echo
-	$(BIN)/govdigest show examples/$(shell cat examples/DEMO_SHOW 2>/dev/null || echo demo.txt) --db sqlite:///var/demo.db
+	$(BIN)/govdigest show examples/synth_2021_cells.txt
 
 test: $(STAMP)
 	$(BIN)/ruff check .
