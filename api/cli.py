@@ -90,13 +90,10 @@ class _Store:
         self.pending = 0
 
     def add(self, outcome, data: bytes) -> None:
-        from store.repository import save_failure, save_summary, store_file
+        from store.repository import record_outcome
 
-        doc, _ = store_file(self.s, data, outcome.name, fmt=outcome.format)
-        if outcome.summary is not None:
-            save_summary(self.s, doc, outcome.summary)
-        else:
-            save_failure(self.s, doc, outcome.code, outcome.message)
+        record_outcome(self.s, data, outcome.name, summary=outcome.summary, code=outcome.code,
+                       message=outcome.message, fmt=outcome.format)
         self.pending += 1
         if self.pending >= 100:
             self.s.commit()

@@ -38,7 +38,7 @@ def bench_embedded(docs: list[tuple[str, bytes]]) -> dict:
     """`govdigest process` in this process (one core), with the SQLite database on."""
     from api.processing import run_many, warm_worker
     from store.db import session
-    from store.repository import save_failure, save_summary, store_file
+    from store.repository import record_outcome
 
     warm_worker()
     with tempfile.TemporaryDirectory() as tmp:
@@ -47,12 +47,9 @@ def bench_embedded(docs: list[tuple[str, bytes]]) -> dict:
         failed = 0
         t0 = time.perf_counter()
         for k, outcome in enumerate(run_many(((n, n, d) for n, d in docs), jobs=1)):
-            doc, _ = store_file(s, docs[k][1], outcome.name, fmt=outcome.format)
-            if outcome.summary is not None:
-                save_summary(s, doc, outcome.summary)
-            else:
-                failed += 1
-                save_failure(s, doc, outcome.code, outcome.message)
+            record_outcome(s, docs[k][1], outcome.name, summary=outcome.summary, code=outcome.code,
+                           message=outcome.message, fmt=outcome.format)
+            failed += outcome.summary is None
             if k % 100 == 99:
                 s.commit()
         s.commit()

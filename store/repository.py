@@ -5,7 +5,7 @@ import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .models import Batch, Document, LabelChange, Original, Paragraph
@@ -49,6 +49,79 @@ def original_bytes(s: Session, doc: Document) -> bytes:
     return s.get(Original, doc.sha256).content
 
 
+def record_outcome(s: Session, data: bytes, filename: str, *, summary: dict | None = None,
+                   code: str | None = None, message: str | None = None, fmt: str | None = None) -> int:
+    """Store a file and its outcome in one go (the embedded `process` path); returns the document id.
+
+    A new document is written with plain INSERTs (one per table), which is what keeps the
+    embedded path fast; a known document goes through the ORM path that carries reviews over."""
+    sha = hashlib.sha256(data).hexdigest()
+    conn = s.connection()
+    found = conn.execute(_DOC_BY_SHA, {"sha": sha}).first()
+    existing = s.get(Document, found[0]) if found else None
+    if existing is not None:
+        if summary is not None:
+            save_summary(s, existing, summary)
+        else:
+            save_failure(s, existing, code, message)
+        return existing.id
+    if conn.execute(_ORIGINAL_EXISTS, {"sha": sha}).first() is None:
+        conn.execute(_INSERT_ORIGINAL, {"sha256": sha, "content": data})
+    t = now()
+    values = {"sha256": sha, "filename": filename, "format": fmt, "size": len(data), "attempts": 1,
+              "created_at": t, "updated_at": t, "queued_at": t, "started_at": t, "finished_at": t,
+              "failing_checks": 0}
+    if summary is not None:
+        values.update(_summary_columns(summary))
+    else:
+        values.update(status="failed", error_code=code, error_message=message,
+                      is_report=False if code == "not_a_report" else None)
+    doc_id = conn.execute(_INSERT_DOCUMENT, {**_DOCUMENT_DEFAULTS, **values}).scalar_one()
+    if summary is not None:
+        rows = _paragraph_rows(doc_id, summary, {})
+        if rows:
+            conn.execute(_INSERT_PARAGRAPH, rows)
+    return doc_id
+
+
+# Statements built once: compiled and cached by SQLAlchemy, rebuilt per call they cost more
+# than the inserts themselves.
+_DOC_BY_SHA = select(Document.id).where(Document.sha256 == bindparam("sha"))
+_ORIGINAL_EXISTS = select(Original.sha256).where(Original.sha256 == bindparam("sha"))
+_INSERT_ORIGINAL = insert(Original.__table__)
+_INSERT_DOCUMENT = insert(Document.__table__).returning(Document.__table__.c.id)
+_INSERT_PARAGRAPH = insert(Paragraph.__table__)
+_DOCUMENT_DEFAULTS = {c.name: None for c in Document.__table__.columns if c.name != "id"}
+
+
+def _summary_columns(summary: dict) -> dict:
+    report = summary["report"]
+    return {
+        "status": "done", "error_code": None, "error_message": None, "format": summary["document"]["format"],
+        "agency": report.get("agency"), "year": report.get("year"), "template": report.get("template"),
+        "is_report": report.get("is_report"),
+        "failing_checks": sum(1 for c in summary.get("checks", []) if c["status"] == "fail"),
+        "summary": summary, "pipeline_version": summary["pipeline"]["version"],
+        "timings": summary["pipeline"].get("timings_ms"), "finished_at": now(),
+    }
+
+
+def _paragraph_rows(doc_id: int, summary: dict, reviewed: dict) -> list[dict]:
+    model_version = summary["pipeline"]["classifier"]
+    rows = []
+    for p in summary["paragraphs"]:
+        prior = reviewed.get((p["id"], p["text"]))
+        rows.append({
+            "document_id": doc_id, "idx": p["id"], "section": p["section"], "text": p["text"],
+            "start": p["start"], "end": p["end"], "predicted_label": p["label"],
+            "label": prior.label if prior else p["label"], "confidence": p["confidence"],
+            "model_version": model_version,
+            "reviewed_by": prior.reviewed_by if prior else None,
+            "reviewed_at": prior.reviewed_at if prior else None,
+        })
+    return rows
+
+
 def save_summary(s: Session, doc: Document, summary: dict) -> None:
     """Store a finished summary; paragraphs are replaced, reviewed labels carried over."""
     reviewed = {
@@ -56,34 +129,11 @@ def save_summary(s: Session, doc: Document, summary: dict) -> None:
             Paragraph.document_id == doc.id, Paragraph.reviewed_at.is_not(None)))
     }
     s.execute(delete(Paragraph).where(Paragraph.document_id == doc.id))
-    model_version = summary["pipeline"]["classifier"]
-    rows = []
-    for p in summary["paragraphs"]:
-        prior = reviewed.get((p["id"], p["text"]))
-        rows.append({
-            "document_id": doc.id, "idx": p["id"], "section": p["section"], "text": p["text"],
-            "start": p["start"], "end": p["end"], "predicted_label": p["label"],
-            "label": prior.label if prior else p["label"], "confidence": p["confidence"],
-            "model_version": model_version,
-            "reviewed_by": prior.reviewed_by if prior else None,
-            "reviewed_at": prior.reviewed_at if prior else None,
-        })
+    rows = _paragraph_rows(doc.id, summary, reviewed)
     if rows:
         s.execute(insert(Paragraph), rows)
-    report = summary["report"]
-    doc.status = "done"
-    doc.error_code = None
-    doc.error_message = None
-    doc.format = summary["document"]["format"]
-    doc.agency = report.get("agency")
-    doc.year = report.get("year")
-    doc.template = report.get("template")
-    doc.is_report = report.get("is_report")
-    doc.failing_checks = sum(1 for c in summary.get("checks", []) if c["status"] == "fail")
-    doc.summary = summary
-    doc.pipeline_version = summary["pipeline"]["version"]
-    doc.timings = summary["pipeline"].get("timings_ms")
-    doc.finished_at = now()
+    for key, value in _summary_columns(summary).items():
+        setattr(doc, key, value)
 
 
 def save_failure(s: Session, doc: Document, code: str, message: str, pipeline_version: str | None = None) -> None:

@@ -340,13 +340,13 @@ def split_head(clause: str) -> tuple[str, str]:
     return clause, ""
 
 
-def pr_combo(c: "Ctx") -> str:
+def pr_combo(c: Ctx) -> str:
     """subject x predicate problem clause (no trailing punctuation)"""
     r = c.rng
     return c.fill(r.choice(F.PR_LEAD)) + c.fill(r.choice(F.PR_SUBJ)) + r.choice(F.PR_PRED) + c.fill(r.choice(F.PR_ADD))
 
 
-def im_combo(c: "Ctx") -> str:
+def im_combo(c: Ctx) -> str:
     """verb x object improvement clause (no modal, no trailing punctuation)"""
     r = c.rng
     return r.choice(F.IM_VERB) + c.fill(r.choice(F.IM_OBJ)) + r.choice(F.IM_PURPOSE)
@@ -452,7 +452,8 @@ def compose_overview(c: Ctx) -> tuple[str, str | None]:
             pool = [e for e in pool if (("未" in e or "没有" in e) and "{n" not in e) == zero]
             k = 1 if zero else r.choice([1, 2, 2])
         sents = [c.fill(c.strip(e)) for e in r.sample(pool, min(k, len(pool)))]
-        sents = [s[:-1] + r.choice(OV_FILLERS) + "。" if s.endswith("。") and r.random() < 0.3 else s for s in sents]
+        sents = [s[:-1] + r.choice(OV_FILLERS) + "。"
+                 if s.endswith("。") and "未" not in s and "没有" not in s and r.random() < 0.3 else s for s in sents]
         body = "".join(sents)
         if r.random() < 0.42:
             hk = topic if topic in F.OV_HEAD else "general"
@@ -537,7 +538,7 @@ def compose_problems(c: Ctx) -> tuple[str, str | None]:
     ]))
     clauses = [c.fill(x) for x in c.sample(F.PR_CLAUSE, r.choice([1, 2, 3]))]
     clauses = [pr_combo(c) if r.random() < 0.3 else x for x in clauses]
-    mid = r.choice(["，但仍存在一些不足：", "，但对照上级要求仍有差距：", "，但也存在一些问题，", "，但", "，但在以下方面还不够："])
+    mid = r.choice(["，但仍存在一些不足：", "，但与上级要求相比还有差距：", "，但也存在一些问题，", "，但", "，但在以下方面还不够："])
     if mid in ("，但",) or len(clauses) == 1:
         return pos + "，但" + "，".join(clauses) + "。", pr_section(c)
     return pos + mid + enumerate_items(r, clauses, r.choice(["yishi", "yishi", "semicolon", "arabic"])), pr_section(c)
@@ -567,7 +568,7 @@ def compose_improvements(c: Ctx) -> tuple[str, str | None]:
         clauses = [modalize(c, im_combo(c) if r.random() < 0.3 else c.fill(x)) for x in c.sample(F.IM_CLAUSE, r.choice([2, 3, 3, 4]))]
         if r.random() < 0.3:  # long items: two measures chained in one item
             extra = c.sample(F.IM_CLAUSE, len(clauses))
-            clauses = [a + "，" + c.fill(b) if r.random() < 0.5 else a for a, b in zip(clauses, extra)]
+            clauses = [a + "，" + c.fill(b) if r.random() < 0.5 else a for a, b in zip(clauses, extra, strict=False)]
         if intro.endswith("将") or intro.endswith("计划") or intro.endswith("继续"):
             # "下一步，我们将" + 一是… reads oddly; use a comma join instead
             body = intro + "：" + enumerate_items(r, clauses) if r.random() < 0.4 else intro + "".join(clauses[:1]) + "，" + "，".join(clauses[1:3]) + "。"
@@ -611,7 +612,7 @@ def compose_improvements(c: Ctx) -> tuple[str, str | None]:
     # "plan" written like overview text, but about next year -> improvements
     txt = c.fill(r.choice([
         "{next_year}年，{self}将继续围绕{domain}等重点领域做好主动公开工作，计划全年公开信息不少于{n3}条。",
-        "{next_year}年，{self}将认真落实政务公开工作要点，进一步规范依申请公开办理，确保答复率100%。",
+        "{next_year}年，{self}将认真落实政务公开工作要点，进一步提升依申请公开办理质量，确保答复率100%。",
         "新的一年，{self}将按照{upper}的部署，坚持以公开为常态，推动政务公开工作提质增效。",
         "{next_year}年计划举办新闻发布会{n1}场以上，发布政策解读不少于{n2}篇。",
         "下一年度，{self}将在政府网站增设{domain_short}专栏，集中发布相关政策和办事信息。",
@@ -818,6 +819,9 @@ def ocr_noise(rng: random.Random, text: str) -> str:
 # ============================================================================================
 # Main
 # ============================================================================================
+HEADING_START = re.compile(r"^\s*([（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、是]|\d+[.、．]|[①-⑧])")
+
+
 def length_ok(text: str, label: str, sentence: bool) -> bool:
     n = len(text)
     if n > 400:
@@ -854,6 +858,12 @@ def build(seed: int = SEED) -> list[dict]:
             for _ in range(rng.choice([1, 1, 2])):
                 c.new_para()
                 text, sk = COMPOSERS[lab](c)
+                if lab != "other" and len(text) < 90 and rng.random() < 0.55:
+                    # real paragraphs often run several statements together: append a second body
+                    c.new_para()
+                    more, _ = COMPOSERS[lab](c)
+                    if not HEADING_START.match(more) and "\n" not in more and len(text) + len(more) <= 330:
+                        text = text + more
                 if not length_ok(text, lab, False):
                     continue
                 if add(text, lab, sk, c.gen):
