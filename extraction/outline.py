@@ -44,7 +44,7 @@ _HEADING_AT = re.compile(
 )
 # Bare titles accepted without a number, alone on their line.
 _BARE_TITLE = re.compile(
-    r"^(?:概\s*述|总体情况|基本情况|主动公开政府信息(?:的)?情况|政府信息主动公开情况"
+    r"^(?:附件\d?[:：]?\s*|附表\d?[:：]?\s*)?(?:概\s*述|总体情况|基本情况|主动公开政府信息(?:的)?情况|政府信息主动公开情况"
     r"|收到和处理政府信息公开申请(?:的)?情况|依申请公开(?:政府信息)?(?:工作)?(?:的)?(?:办理)?情况"
     r"|(?:因)?政府信息公开(?:工作)?(?:申请)?(?:被申请)?行政复议、(?:提起)?行政诉讼(?:的)?情况"
     r"|(?:政府信息公开工作)?存在的(?:主要)?问题(?:及|和)改进(?:情况|措施)|其[他它]需要报告的事项"
@@ -186,7 +186,21 @@ def detect_generation(text: str, year: int | None = None) -> str:
 
 _CRAWLER_END = re.compile(r"^=+\s*正文\s*=+\s*$", re.M)
 _CHROME_TAIL = re.compile(r"(?:相关链接[:：]?\s*-->|-->|【\s*打印\s*】|\[\s*打印\s*\]|打印本页|关闭窗口|字号[:：]?\s*[大中小\s]+)")
-_TITLE = re.compile(r"政府信息公开(?:工作)?(?:年度)?(?:报告|年报)|政务公开(?:工作)?年度报告|信息公开年报")
+def _wrappable(pattern: str) -> str:
+    """Let a line break fall between any two characters (PDF titles wrap: "…年度报\n告")."""
+    out = []
+    for i, ch in enumerate(pattern):
+        out.append(ch)
+        if "\u4e00" <= ch <= "\u9fff" and i + 1 < len(pattern) and "\u4e00" <= pattern[i + 1] <= "\u9fff":
+            out.append(r"\n?")
+    return "".join(out)
+
+
+_TITLE = re.compile(
+    _wrappable("政府信息公开") + r"(?:" + _wrappable("工作") + r")?(?:" + _wrappable("年度") + r")?\n?(?:"
+    + _wrappable("报告") + "|" + _wrappable("年报") + ")|" + _wrappable("政务公开") + r"(?:工作)?\n?"
+    + _wrappable("年度报告") + "|" + _wrappable("信息公开年报")
+)
 
 
 def find_body_start(text: str) -> int:
@@ -235,7 +249,7 @@ def find_title(text: str, start: int) -> tuple[str, int, int]:
     end = m.end()
     if text[end:end + 1] == ")" or text[end:end + 1] == "）":
         end += 1
-    title = text[line_start:end].strip()
+    title = text[line_start:end].strip().replace("\n", "")
     # Agency on its own line(s) just above the title ("北京市某某中心\n\n2020年政府信息公开…").
     if re.fullmatch(r"\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?[^\n]*", title):
         prev_end = line_start - 1

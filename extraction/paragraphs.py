@@ -141,11 +141,28 @@ def _split_markers(text: str, s: int, e: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
 
 
-def _looks_like_heading(piece: str) -> bool:
-    """A sub-heading standing alone: "(三)加强学习培训,提高工作水平。", "(一)主要问题"."""
+def _marker_family(text: str) -> str | None:
+    m = _MARKER.match(text)
+    if not m:
+        return None
+    g = m.group(0)
+    if g[0] in "(（":
+        return "paren-digit" if g[1].isdigit() else "paren-cn"
+    if g[0].isdigit():
+        return "digit"
+    return "circled" if g[0] in "①②③④⑤⑥⑦⑧⑨⑩" else "cn"
+
+
+def _looks_like_heading(piece: str, after_lead_in: bool = False) -> bool:
+    """A sub-heading standing alone: "(三)加强学习培训,提高工作水平。", "(一)主要问题".
+
+    Not a heading: a list item ("1.队伍建设有待加强；"), nor anything after a lead-in
+    that ends with a colon ("存在以下问题：")."""
     p = piece.strip()
     if not p:
         return True
+    if p[-1] in "；;，," or after_lead_in:
+        return False
     one_sentence = not any(c in _TERMINATORS for c in p[:-1])
     if _MARKER.match(p):
         return one_sentence and len(p) <= 32
@@ -182,13 +199,22 @@ def split_paragraphs(text: str, outline: Outline) -> list[Paragraph]:
                     continue
                 if kind in table_sections and not _prose_like(clean):
                     continue
-                out.append(Paragraph(clean, a, b, kind, is_heading=_looks_like_heading(clean)))
+                prev = next((q for q in reversed(out) if q.section == kind), None)
+                in_list = prev is not None and not prev.is_heading and prev.text[-1] in ":：；;" or \
+                    (prev is not None and prev.text[-1] in ":：")
+                family = _marker_family(clean)
+                sibling = next((q for q in reversed(out) if q.section == kind and _marker_family(q.text) == family),
+                               None) if family else None
+                if sibling is not None and not sibling.is_heading:
+                    in_list = True  # "2.…" after a "1.…" that was prose is an item too
+                out.append(Paragraph(clean, a, b, kind, is_heading=_looks_like_heading(clean, in_list)))
     return out
 
 
 # ---------------------------------------------------------------- items
 
-_ENUM = re.compile(r"(?:^|(?<=[。；;，,：:\s]))(?:[一二三四五六七八九十]是|首先|其次|再次|最后|第[一二三四五六七八九十]，)")
+# 一是 may follow a run-in heading directly ("(二)下一步工作打算一是…"); later ones follow punctuation.
+_ENUM = re.compile(r"一是|(?:^|(?<=[。；;，,：:\s]))(?:[二三四五六七八九十]是|首先|其次|再次|最后|第[一二三四五六七八九十]，)")
 _ITEM_MARKER = re.compile(r"(?:^|(?<=[。；;：:\s]))(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[.．、](?!\d))")
 _PROBLEM_WORDS = re.compile(
     r"有待|不够|不足|不强|差距|难以|不高|欠缺|有限|不到位|薄弱|滞后|单一|不多|不深|较少|不全面|不及时|不规范|不完善|不平衡"
@@ -205,33 +231,47 @@ def _sentences(text: str) -> list[str]:
 def _split_enumerated(text: str) -> list[str] | None:
     for pattern in (_ENUM, _ITEM_MARKER):
         hits = [m.start() for m in pattern.finditer(text)]
-        if len(hits) >= 2:
+        if len(hits) >= 2 or (len(hits) == 1 and hits[0] == 0):
             return [text[a:b].strip(" ；;。，,") for a, b in zip(hits, hits[1:] + [len(text)], strict=False)]
     return None
 
 
 def itemize(texts: list[str], kind: str) -> list[str]:
-    """Items of a problems or improvements part, given its paragraphs (or spans) in order."""
+    """Items of a problems or improvements part, given its paragraphs (or spans) in order.
+
+    A paragraph with enumerators (一是… / (1)… / 1.…) gives one item per enumerator; a lead-in
+    ending in a colon gives none; any other paragraph is one item. A part that is a single
+    unenumerated paragraph is split by its own structure (；-lists, 、-lists of shortcomings,
+    the comma clauses of a one-sentence plan)."""
     texts = [t.strip() for t in texts if t and t.strip()]
     if not texts:
         return []
-    joined = "".join(texts)
-    enumerated = _split_enumerated(joined)
-    if enumerated:
-        return [_strip_marker(i) for i in enumerated if len(i) >= 4]
-    if len(texts) > 1:
-        return [_strip_marker(t) for t in texts]
-    text = texts[0]
+    if len(texts) == 1 and not _split_enumerated(texts[0]):
+        return _itemize_single(texts[0], kind)
+    items: list[str] = []
+    for text in texts:
+        enumerated = _split_enumerated(text)
+        if enumerated:
+            items.extend(_strip_marker(i) for i in enumerated if len(i) >= 4)
+        elif text[-1] not in ":：":
+            items.append(_strip_marker(text))
+    return [i for i in items if i]
+
+
+def _itemize_single(text: str, kind: str) -> list[str]:
     parts = [p for p in re.split(r"[；;]", text) if len(p.strip(" 。")) >= 6]
     if len(parts) >= 2:
-        return [p.strip(" 。") for p in parts]
+        return [_strip_marker(p.strip(" 。")) for p in parts]
     if kind == "problems":
         items: list[str] = []
         sentences = _sentences(text)
         for sent in sentences:
-            pieces = [p for p in re.split(r"、", sent) if len(p) >= 5]
-            if len(pieces) >= 2 and all(_PROBLEM_WORDS.search(p) for p in pieces):
-                items.extend(p.strip(" 。") for p in pieces)
+            pieces = sent.split("、")
+            # A 、-list of shortcomings: every piece names one (the first from its last clause on).
+            heads = [re.split(r"[,，]", pieces[0])[-1]] + pieces[1:]
+            if len(pieces) >= 2 and all(len(p) >= 5 and "," not in p and "，" not in p and _PROBLEM_WORDS.search(p)
+                                        for p in heads):
+                items.extend(p.strip(" 。") for p in [pieces[0]] + pieces[1:])
             elif _INTRO.search(sent) and len(sentences) > 1:
                 continue
             else:
@@ -247,7 +287,7 @@ def itemize(texts: list[str], kind: str) -> list[str]:
             clauses = clauses[:-1]
         if len(clauses) >= 3:
             return clauses
-    return [s.strip(" 。") for s in sentences]
+    return [_strip_marker(s.strip(" 。")) for s in sentences]
 
 
 def _strip_marker(item: str) -> str:
