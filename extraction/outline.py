@@ -104,8 +104,8 @@ def _title_after(text: str, pos: int, line_end: int) -> str:
     else up to the last closing word before the first stop character (glued headings)."""
     rest = text[pos:line_end]
     stripped = rest.strip()
-    if len(stripped) <= 40 and "。" not in stripped.rstrip("。") and not re.search(r"\d{2,}", stripped):
-        return stripped.rstrip("。:：")
+    if len(stripped) <= 40 and "。" not in stripped and not re.search(r"\d{2,}", stripped):
+        return stripped.rstrip(":：")
     stop = _TITLE_STOP.search(rest)
     window = rest[: stop.start() if stop else 40][:40]
     best = -1

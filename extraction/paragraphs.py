@@ -153,6 +153,18 @@ def _marker_family(text: str) -> str | None:
     return "circled" if g[0] in "①②③④⑤⑥⑦⑧⑨⑩" else "cn"
 
 
+# Where problems end and their fixes begin inside one block of the problems section.
+_TRANSITION = re.compile(
+    r"(?<=[。！？!?])\s*(?=下一步|针对(?:上述|以上|存在的?|这些)?(?:问题|不足)|今后|在今后的工作中|为此[,，]|"
+    r"(?:19|20)\d{2}年[,，]?(?:我|本)[\u4e00-\u9fff]{0,3}将|我们将)"
+)
+
+
+def _split_transitions(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    cuts = [s] + [m.start() for m in _TRANSITION.finditer(text, s, e) if m.start() > s] + [e]
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
+
+
 def _looks_like_heading(piece: str, after_lead_in: bool = False) -> bool:
     """A sub-heading standing alone: "(三)加强学习培训,提高工作水平。", "(一)主要问题".
 
@@ -192,7 +204,10 @@ def split_paragraphs(text: str, outline: Outline) -> list[Paragraph]:
     width = wrapped_width("\n".join(text[a:b] for a, b, kind in regions if kind not in table_sections))
     for rs, re_, kind in regions:
         for ps, pe in _join_lines(text, rs, re_, width):
-            for a, b in _split_markers(text, ps, pe):
+            pieces = _split_markers(text, ps, pe)
+            if kind == "problems_improvements":
+                pieces = [q for a, b in pieces for q in _split_transitions(text, a, b)]
+            for a, b in pieces:
                 raw = text[a:b]
                 clean = re.sub(r"\s*\n\s*", "", raw).strip()
                 if not _CJK.search(clean):
@@ -218,7 +233,7 @@ _ENUM = re.compile(r"一是|(?:^|(?<=[。；;，,：:\s]))(?:[二三四五六七
 _ITEM_MARKER = re.compile(r"(?:^|(?<=[。；;：:\s]))(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[.．、](?!\d))")
 _PROBLEM_WORDS = re.compile(
     r"有待|不够|不足|不强|差距|难以|不高|欠缺|有限|不到位|薄弱|滞后|单一|不多|不深|较少|不全面|不及时|不规范|不完善|不平衡"
-    r"|待加强|待提高|待提升|还需|仍需|需进一步|需要进一步|未能|尚未|不熟悉|不精|偏少|不一|问题"
+    r"|待加强|待提高|待提升|还需|仍需|需进一步|需要进一步|未能|尚未|不熟悉|不精|偏少|不一"
 )
 _INTRO = re.compile(r"取得(?:了)?(?:一定|较好|明显)?(?:的)?成效|运行(?:状况|情况)?良好|但(?:仍|还)?存在(?:一些|一定|以下)?(?:不足|差距|问题)[。:：]?$")
 _GOAL_CLAUSE = re.compile(r"^(?:推动|促进|确保|力争|努力|使|让|为|以)")
@@ -250,10 +265,12 @@ def itemize(texts: list[str], kind: str) -> list[str]:
         return _itemize_single(texts[0], kind)
     items: list[str] = []
     for text in texts:
+        if text[-1] in ":：":
+            continue  # a lead-in: "…存在以下问题："
         enumerated = _split_enumerated(text)
         if enumerated:
             items.extend(_strip_marker(i) for i in enumerated if len(i) >= 4)
-        elif text[-1] not in ":：":
+        else:
             items.append(_strip_marker(text))
     return [i for i in items if i]
 

@@ -1,0 +1,123 @@
+"""The Celery app: `celery -A worker.app worker` or `govdigest worker`.
+
+Messages carry document ids only (JSON); the database holds every status, attempt, error and timing.
+No result backend: nothing reads task results. The settings below, and why, are in README.md
+("Queued bulk processing and scale-out") and worker/settings.py.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+from celery import Celery, signals
+from kombu import Queue
+
+from .settings import settings
+
+log = logging.getLogger("govdigest.worker")
+
+EXTRACT_QUEUE = "extract"
+TRAIN_QUEUE = "train"
+
+
+def make_config() -> dict:
+    cfg = settings()
+    from store.db import DEFAULT_DB_PATH
+
+    return {
+        "broker_url": cfg.broker_url,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {
+            # An unacknowledged message goes back to its queue after this long. It must exceed the
+            # hard time limit, or a task still running would be handed to a second worker.
+            "visibility_timeout": cfg.visibility_timeout,
+            # How often kombu looks for such messages: every interval x throttle seconds
+            # (defaults 10 x 10 = ~100 s; 5 x 1 brings a dead worker's tasks back within seconds
+            # of the visibility timeout).
+            "unacked_restore_interval": cfg.unacked_restore_interval,
+            "unacked_restore_throttle": cfg.unacked_restore_throttle,
+            # A publish on a half-open connection must fail, not hang (kombu's default: forever).
+            "socket_timeout": 30,
+            "socket_connect_timeout": 5,
+        },
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_serializer": "json",
+        "result_accept_content": ["json"],
+        "task_ignore_result": True,
+        "task_store_errors_even_if_ignored": False,
+        # Acknowledge after the task ran; a pool process that dies (kill -9, OOM, hard time limit)
+        # puts its message back at the head of the queue instead of dropping it.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_acks_on_timeout": False,
+        # Exactly one unacknowledged message per pool process: none waits behind a long task, none
+        # is stranded in the memory of a worker that dies.
+        "worker_prefetch_multiplier": 1,
+        # After a broker disconnect the messages in hand are redelivered anyway: stop working on them.
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "task_soft_time_limit": cfg.soft_time_limit,
+        "task_time_limit": cfg.time_limit,
+        "worker_max_memory_per_child": cfg.max_memory_per_child_mb * 1024 or None,  # KiB
+        "worker_disable_rate_limits": True,
+        "task_default_queue": EXTRACT_QUEUE,
+        "task_queues": [Queue(EXTRACT_QUEUE), Queue(TRAIN_QUEUE)],
+        "task_routes": {
+            "govdigest.extract": {"queue": EXTRACT_QUEUE},
+            "govdigest.sweep": {"queue": EXTRACT_QUEUE},
+            "govdigest.ping": {"queue": EXTRACT_QUEUE},
+            "govdigest.train": {"queue": TRAIN_QUEUE},
+        },
+        "beat_schedule": {
+            "govdigest-sweep": {
+                "task": "govdigest.sweep",
+                "schedule": cfg.sweep_interval,
+                "options": {"expires": max(cfg.sweep_interval * 2, 10)},
+            },
+        },
+        "beat_schedule_filename": str(DEFAULT_DB_PATH.parent / "celerybeat-schedule"),
+        "worker_hijack_root_logger": True,
+    }
+
+
+app = Celery("govdigest", include=["worker.tasks"])
+app.conf.update(make_config())
+
+
+# --------------------------------------------------------------------------------------------
+# worker process lifecycle
+
+
+def warm() -> None:
+    """Load the segmenter, the classifier and the theme matcher (one time per process)."""
+    from api.processing import warm_worker
+
+    warm_worker()
+    try:
+        from extraction.themes import extract_themes
+
+        extract_themes("政府信息公开工作年度报告")
+    except Exception:  # warming is an optimisation; the first document would load them anyway
+        log.exception("warming the theme matcher failed")
+
+
+@signals.worker_init.connect
+def _on_worker_init(sender=None, **_):
+    """In the main worker process, before the pool forks: warm once, children share the pages.
+
+    Safe to fork: the tokenizer (rjieba), the model (numpy/scipy arrays) and spaCy's blank pipeline
+    hold no threads, sockets or locks. No database connection is opened here.
+    """
+    if os.geteuid() == 0:
+        log.warning("govdigest worker is running as root: run it as an unprivileged user "
+                    "(messages are JSON only, so Celery allows it, but a bug in a parser would run as root)")
+    warm()
+
+
+@signals.worker_process_init.connect
+def _on_worker_process_init(**_):
+    """In each new pool process: own connections only, never the parent's."""
+    from .process import reset_after_fork
+
+    reset_after_fork()
+    warm()  # a no-op when inherited from the parent; loads everything under the threads/solo pools
