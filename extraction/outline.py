@@ -197,7 +197,7 @@ def _wrappable(pattern: str) -> str:
 
 
 _TITLE = re.compile(
-    _wrappable("政府信息公开") + r"(?:" + _wrappable("工作") + r")?(?:" + _wrappable("年度") + r")?\n?(?:"
+    _wrappable("政府信息公开") + r"\n?(?:" + _wrappable("工作") + r")?\n?(?:" + _wrappable("年度") + r")?\n?(?:"
     + _wrappable("报告") + "|" + _wrappable("年报") + ")|" + _wrappable("政务公开") + r"(?:工作)?\n?"
     + _wrappable("年度报告") + "|" + _wrappable("信息公开年报")
 )

@@ -112,7 +112,8 @@ def _continues(para: str, line: str, width: int, prev_line: str) -> bool:
     prev = prev_line.strip()
     ends = prev[-1] in _TERMINATORS or (prev[-1] in _CLOSERS and len(prev) > 1 and prev[-2] in _TERMINATORS)
     if not ends:
-        return True
+        # A short unterminated line stands alone (a heading); a long one wrapped.
+        return len(prev) >= 0.75 * width or len(para) > len(prev)
     return len(prev) >= width - 1  # a full line ending in 。 is usually mid-paragraph
 
 

@@ -10,7 +10,7 @@ import logging
 import os
 
 from celery import Celery, signals
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from .settings import settings
 
@@ -61,12 +61,13 @@ def make_config() -> dict:
         "worker_max_memory_per_child": cfg.max_memory_per_child_mb * 1024 or None,  # KiB
         "worker_disable_rate_limits": True,
         "task_default_queue": EXTRACT_QUEUE,
-        "task_queues": [Queue(EXTRACT_QUEUE), Queue(TRAIN_QUEUE)],
+        "task_queues": [Queue(EXTRACT_QUEUE, Exchange(EXTRACT_QUEUE), routing_key=EXTRACT_QUEUE),
+                        Queue(TRAIN_QUEUE, Exchange(TRAIN_QUEUE), routing_key=TRAIN_QUEUE)],
         "task_routes": {
             "govdigest.extract": {"queue": EXTRACT_QUEUE},
             "govdigest.sweep": {"queue": EXTRACT_QUEUE},
             "govdigest.ping": {"queue": EXTRACT_QUEUE},
-            "govdigest.train": {"queue": TRAIN_QUEUE},
+            "govdigest.train": {"queue": TRAIN_QUEUE, "routing_key": TRAIN_QUEUE},
         },
         "beat_schedule": {
             "govdigest-sweep": {
@@ -88,17 +89,39 @@ app.conf.update(make_config())
 # worker process lifecycle
 
 
+# A made-up report that walks every pipeline stage, so lazy loads (spaCy, cn2an, compiled
+# patterns) happen before the first real document rather than inside it.
+WARMUP_REPORT = """某县示例局
+2020年政府信息公开工作年度报告
+一、总体情况
+2020年，某县示例局全年主动公开政府信息12条，受理政府信息公开申请三件，办理建议十二件，围绕“放管服”改革开展工作。
+二、主动公开政府信息情况
+三、收到和处理政府信息公开申请情况
+四、政府信息公开行政复议、行政诉讼情况
+五、存在的主要问题及改进情况
+一是政策解读形式单一。二是加强业务培训。
+六、其他需要报告的事项
+本年度未收取信息处理费。
+"""
+
+_warm = False
+
+
 def warm() -> None:
-    """Load the segmenter, the classifier and the theme matcher (one time per process)."""
+    """Load the segmenter, the classifier and everything the pipeline loads lazily (once per process)."""
+    global _warm
+    if _warm:
+        return
     from api.processing import warm_worker
 
     warm_worker()
     try:
-        from extraction.themes import extract_themes
+        from extraction.pipeline import process_bytes
 
-        extract_themes("政府信息公开工作年度报告")
-    except Exception:  # warming is an optimisation; the first document would load them anyway
-        log.exception("warming the theme matcher failed")
+        process_bytes(WARMUP_REPORT.encode("utf-8"), "warmup.txt")
+    except Exception:  # warming is an optimisation; the first document would load the rest anyway
+        log.warning("warm-up document failed", exc_info=True)
+    _warm = True
 
 
 @signals.worker_init.connect
@@ -111,6 +134,7 @@ def _on_worker_init(sender=None, **_):
     if os.geteuid() == 0:
         log.warning("govdigest worker is running as root: run it as an unprivileged user "
                     "(messages are JSON only, so Celery allows it, but a bug in a parser would run as root)")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     warm()
 
 
