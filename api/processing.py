@@ -40,10 +40,11 @@ def _run(name: str, stem: str, data: bytes) -> Outcome:
 
 def warm_worker() -> None:
     """Load the segmenter and the model once per process, before the first document."""
-    from extraction import segment
+    from extraction import segment, themes
     from extraction.classify import active_classifier
 
     segment.warm()
+    themes.warm()
     try:
         active_classifier()
     except GovdigestError:

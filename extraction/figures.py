@@ -6,7 +6,7 @@ token-level number pattern would miss spans that straddle a token border.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 _UNITS = ("万人次", "人次", "批次", "万元", "亿元", "元", "条", "件", "篇", "场", "次", "个", "份", "期", "项",
@@ -36,10 +36,9 @@ class Figure:
     approximate: bool = False
 
     def as_dict(self) -> dict:
-        d = asdict(self)
-        if float(self.value).is_integer():
-            d["value"] = int(self.value)
-        return d
+        value = int(self.value) if float(self.value).is_integer() else self.value
+        return {"name": self.name, "value": value, "unit": self.unit, "text": self.text, "start": self.start,
+                "end": self.end, "approximate": self.approximate}
 
 
 def parse_number(raw: str) -> float | None:

@@ -66,6 +66,12 @@ def _nlp():
     return nlp, matcher
 
 
+def warm() -> None:
+    """Build the spaCy pipeline and read the tables now (about a second, once per process)."""
+    _nlp()
+    idf_table()
+
+
 def quoted_names(text: str) -> Counter:
     found: Counter = Counter()
     for m in _QUOTED.finditer(text):

@@ -19,6 +19,7 @@ picks up.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -81,7 +82,7 @@ class LivenessLocks:
             conninfo = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
             self._conn = psycopg.connect(conninfo, autocommit=True, keepalives=1, keepalives_idle=30,
                                          keepalives_interval=10, keepalives_count=3,
-                                         application_name="govdigest-claims")
+                                         application_name=f"govdigest-claims:{os.getpid()}:{socket.gethostname()}"[:63])
         elif self.backend == "sqlite":
             database = make_url(self.url).database
             if database and database != ":memory:":

@@ -24,22 +24,25 @@ def make_config() -> dict:
     cfg = settings()
     from store.db import DEFAULT_DB_PATH
 
+    transport = {
+        # An unacknowledged message goes back to its queue after this long. It must exceed the
+        # hard time limit, or a task still running would be handed to a second worker.
+        "visibility_timeout": cfg.visibility_timeout,
+        # How often kombu looks for such messages: every interval x throttle seconds
+        # (defaults 10 x 10 = ~100 s; 5 x 1 brings a dead worker's tasks back within seconds
+        # of the visibility timeout).
+        "unacked_restore_interval": cfg.unacked_restore_interval,
+        "unacked_restore_throttle": cfg.unacked_restore_throttle,
+        # A publish on a half-open connection must fail, not hang (kombu's default: forever).
+        "socket_timeout": 30,
+        "socket_connect_timeout": 5,
+    }
+    if cfg.broker_prefix:
+        transport["global_keyprefix"] = cfg.broker_prefix
     return {
         "broker_url": cfg.broker_url,
         "broker_connection_retry_on_startup": True,
-        "broker_transport_options": {
-            # An unacknowledged message goes back to its queue after this long. It must exceed the
-            # hard time limit, or a task still running would be handed to a second worker.
-            "visibility_timeout": cfg.visibility_timeout,
-            # How often kombu looks for such messages: every interval x throttle seconds
-            # (defaults 10 x 10 = ~100 s; 5 x 1 brings a dead worker's tasks back within seconds
-            # of the visibility timeout).
-            "unacked_restore_interval": cfg.unacked_restore_interval,
-            "unacked_restore_throttle": cfg.unacked_restore_throttle,
-            # A publish on a half-open connection must fail, not hang (kombu's default: forever).
-            "socket_timeout": 30,
-            "socket_connect_timeout": 5,
-        },
+        "broker_transport_options": transport,
         "task_serializer": "json",
         "accept_content": ["json"],
         "result_serializer": "json",

@@ -53,7 +53,7 @@ def publish(ids: list[int], *, chunk_size: int | None = None) -> tuple[list[int]
                 extract.apply_async(args=[part], producer=producer, retry=True, retry_policy=PUBLISH_RETRY)
                 sent.extend(part)
     except Exception as exc:  # broker down or unreachable: what was not sent stays queued in the DB
-        log.warning("broker unreachable after %d of %d ids: %s", len(sent), len(ids), exc)
+        log.info("broker unreachable after %d of %d ids: %s", len(sent), len(ids), exc)
         return sent, exc
     return sent, None
 
@@ -74,10 +74,13 @@ def broker_backlog() -> int | None:
     try:
         with app.connection_for_read() as conn:
             conn.ensure_connection(max_retries=1)
+            channel = conn.default_channel
+            if hasattr(channel, "_size"):  # kombu's virtual transports (Redis): LLEN, honours the key prefix
+                return int(channel._size(EXTRACT_QUEUE))
             try:
-                return conn.default_channel.queue_declare(queue=EXTRACT_QUEUE, passive=True).message_count
+                return channel.queue_declare(queue=EXTRACT_QUEUE, passive=True).message_count
             except conn.channel_errors:
-                return 0  # Redis: an empty queue has no key
+                return 0
     except Exception as exc:
         log.warning("cannot read the broker's backlog: %s", exc)
         return None

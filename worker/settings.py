@@ -3,6 +3,7 @@
 | variable | default | meaning |
 |---|---|---|
 | GOVDIGEST_BROKER_URL | redis://127.0.0.1:6379/0 | the Redis broker |
+| GOVDIGEST_BROKER_PREFIX | (none) | prefix for every Redis key (several deployments or test runs on one Redis) |
 | GOVDIGEST_CHUNK_SIZE | 50 | document ids per task (a lone document goes alone) |
 | GOVDIGEST_CHUNK_BUDGET | 30 | s; a task takes no new document after this and re-enqueues the rest |
 | GOVDIGEST_TASK_SOFT_TIME_LIMIT | 100 | s; SoftTimeLimitExceeded: the document in hand fails with `timeout` |
@@ -44,6 +45,7 @@ def _num(name: str, default: float, *, minimum: float = 0.0) -> float:
 @dataclass(frozen=True)
 class Settings:
     broker_url: str
+    broker_prefix: str
     chunk_size: int
     chunk_budget: float
     soft_time_limit: float
@@ -63,6 +65,7 @@ class Settings:
 def settings() -> Settings:
     s = Settings(
         broker_url=os.environ.get("GOVDIGEST_BROKER_URL") or DEFAULT_BROKER_URL,
+        broker_prefix=os.environ.get("GOVDIGEST_BROKER_PREFIX", ""),
         chunk_size=int(_num("GOVDIGEST_CHUNK_SIZE", 50, minimum=1)),
         chunk_budget=_num("GOVDIGEST_CHUNK_BUDGET", 30, minimum=0.1),
         soft_time_limit=_num("GOVDIGEST_TASK_SOFT_TIME_LIMIT", 100, minimum=1),
