@@ -170,6 +170,42 @@ def _drop_toc_and_dupes(cands: list[Section], text: str) -> list[Section]:
     return kept
 
 
+# Where each kind stands in every template; fees and review/litigation trade places in old reports.
+_RANK = {"overview": 0, "active_disclosure": 1, "applications": 2, "fees": 3, "review_litigation": 3,
+         "problems_improvements": 5, "other_matters": 6, "statistics": 7}
+
+
+def _in_template_order(cands: list[Section]) -> list[Section]:
+    """The longest run of headings whose kinds never go back in template order.
+
+    A sub-heading that happens to name a section ("三、依申请公开工作" inside 总体情况) breaks
+    the order of the real headings around it and is dropped; `other` fits anywhere."""
+    # Group rows of the legacy 统计表 ("一、主动公开情况") are not sections; only 其他事项 may follow it.
+    stats_at = next((c.start for c in cands if c.kind == "statistics"), None)
+    if stats_at is not None:
+        cands = [c for c in cands if c.start <= stats_at or c.kind == "other_matters"]
+    ranked = [c for c in cands if c.kind in _RANK]
+    n = len(ranked)
+    if n <= 1:
+        return cands
+    # Longest non-decreasing chain; a repeat of the kind just before counts half, so distinct
+    # sections win over a table's group rows that repeat kinds.
+    best = [1.0] * n
+    prev = [-1] * n
+    for i in range(n):
+        for j in range(i):
+            if _RANK[ranked[j].kind] <= _RANK[ranked[i].kind]:
+                gain = 0.5 if ranked[j].kind == ranked[i].kind else 1.0
+                if best[j] + gain >= best[i]:
+                    best[i], prev[i] = best[j] + gain, j
+    i = max(range(n), key=lambda k: (best[k], k))
+    keep = set()
+    while i >= 0:
+        keep.add(id(ranked[i]))
+        i = prev[i]
+    return [c for c in cands if c.kind not in _RANK or id(c) in keep]
+
+
 def detect_generation(text: str, year: int | None = None) -> str:
     if _GENERATION_2021.search(text):
         return "2021"
@@ -277,7 +313,8 @@ def outline(text: str, year: int | None = None) -> Outline:
     body_end = max(body_start, find_body_end(text))
     title, title_start, title_end = find_title(text, body_start)
     scan_from = max(title_end, body_start)
-    sections = [s for s in _drop_toc_and_dupes(_candidates(text, scan_from), text) if s.start < body_end]
+    sections = [s for s in _in_template_order(_drop_toc_and_dupes(_candidates(text, scan_from), text))
+                if s.start < body_end]
     for i, s in enumerate(sections):
         s.end = sections[i + 1].start if i + 1 < len(sections) else body_end
     return Outline(detect_generation(text, year), body_start, title, title_start, title_end, sections, body_end)

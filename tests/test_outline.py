@@ -59,3 +59,11 @@ def test_outline_skips_crawler_header_and_chrome():
     o = outline(text)
     assert text[o.body_start:].startswith("根据条例编制本报告")
     assert o.title == "某县2021年度政府信息公开工作年度报告"
+
+
+def test_outline_drops_sub_heading_that_breaks_template_order():
+    text = ("某县2020年政府信息公开工作年度报告\n一、总体情况\n本年度推进公开。\n三、依申请公开工作\n规范受理流程。\n"
+            "二、主动公开政府信息情况\n全年公开信息一百条。\n三、收到和处理政府信息公开申请情况\n本年度未收到申请。\n")
+    o = outline(text)
+    assert [s.kind for s in o.sections] == ["overview", "active_disclosure", "applications"]
+    assert o.sections[2].heading == "三、收到和处理政府信息公开申请情况"
