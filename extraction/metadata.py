@@ -41,7 +41,14 @@ def agency(text: str, outline: Outline) -> str | None:
         m = _YEAR_IN_TITLE.search(title)
         name = title[:m.start()] if m else ""
         name = re.sub(r"[\s　]+", "", name).strip("《》“”\"'（）()")
-        name = re.sub(r"(?:关于)?$", "", name)
+        name = re.sub(r"关于$", "", name)
+        if not name and m:
+            # Year first: "2020年度某某县人民政府政府信息公开工作年度报告".
+            rest = re.sub(r"[\s　]+", "", title[m.end():])
+            k = rest.find("政府信息公开")
+            k = k if k >= 0 else rest.find("政务公开")
+            name = rest[:k] if k > 0 else ""
+            name = re.sub(r"^(?:本|全)", "", name)
         if 2 <= len(name) <= 40:
             return _expand(name, text)
     # "本报告由某某县人民政府办公室编制" / "某某局根据…编制本报告"

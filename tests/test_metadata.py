@@ -29,3 +29,8 @@ def test_metadata_chinese_numeral_year():
 
 def test_metadata_region_from_agency():
     assert region("河北省某某市某县人民政府") == "河北省某某市某县"
+
+
+def test_metadata_agency_after_year_in_title():
+    text = "2020年度某某县人民政府政府信息公开工作年度报告\n一、总体情况\n本年度推进公开。\n"
+    assert meta(text) == ("某某县人民政府", 2020)
