@@ -28,7 +28,10 @@ _GENERIC = {
     "政府信息公开", "依申请公开", "政务公开", "主动公开", "信息公开", "政府信息", "政府网站", "政务新媒体",
     "三安全一稳定", "本年增/减", "条例", "办法", "以下简称", "公开", "政策解读", "环境保护", "证明事项清单",
 }
-_STOPWORDS = set("的 了 和 与 及 等 在 对 为 是 将 把 被 并 或 也 都 又 其 之 以 于 由 从 向 中 上 下 年 月 日 个 件 条 次 我 本".split())
+_STOPWORDS = set(
+    "的 了 和 与 及 等 在 对 为 是 将 把 被 并 或 也 都 又 其 之 以 于 由 从 向 中 上 下 年 月 日 个 件 条 次 我 本 "
+    "目前 全体 全区 全县 全市 全镇 各部 进行 开展 有关 相关 以及 其中 通过 一是 二是 三是 十九 方面 情况 工作".split()
+)
 
 
 @cache
@@ -107,6 +110,7 @@ def lexicon_hits(text: str) -> Counter:
     return hits
 
 
+_MIN_IDF = 1 + math.log(4)
 _WORDLIKE = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
@@ -114,13 +118,16 @@ def keywords(text: str, top: int = 5) -> list[tuple[str, float]]:
     table, median = idf_table()
     counts = Counter(t for t in segment.cut(text) if len(t) >= 2)
     counts = Counter({t: c for t, c in counts.items() if t not in _STOPWORDS and _WORDLIKE.fullmatch(t)})
-    total = sum(counts.values()) or 1
-    scored = [(w, c / total * table.get(w, median)) for w, c in counts.items()]
+    # Words found in more than ~a quarter of our corpus (工作, 公开, 本年) say nothing about this report.
+    scored = [(w, (1 + math.log(c)) * table.get(w, median)) for w, c in counts.items()
+              if table.get(w, median) >= _MIN_IDF]
     scored.sort(key=lambda x: -x[1])
     return [(w, round(s, 4)) for w, s in scored[:top]]
 
 
-def extract_themes(text: str) -> list[dict]:
+def extract_themes(text: str, prose: str | None = None) -> list[dict]:
+    """Themes of a report: `text` is the whole body (names are quoted in headings and tables
+    too); keywords are scored on `prose`, the narrative paragraphs, when given."""
     out: list[dict] = []
     seen: set[str] = set()
     for name, count in quoted_names(text).most_common():
@@ -130,7 +137,7 @@ def extract_themes(text: str) -> list[dict]:
         if not any(name in s or s in name for s in seen):
             out.append({"text": name, "kind": "lexicon", "count": count})
             seen.add(name)
-    for word, score in keywords(text):
+    for word, score in keywords(prose if prose is not None else text):
         if word not in seen:
             out.append({"text": word, "kind": "keyword", "count": text.count(word), "score": score})
             seen.add(word)
