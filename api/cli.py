@@ -9,6 +9,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+INPUTS_FAILED = 3  # some inputs failed (each printed with its code); 1 stays for crashes
+
 app = typer.Typer(help="Structured summaries of government information-disclosure annual reports.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 out = Console()
@@ -33,7 +35,9 @@ def process(
     jobs: int = typer.Option(1, "--jobs", "-j", help="Local worker processes (no broker needed)."),
     no_db: bool = typer.Option(False, "--no-db", help="Do not store anything; only write --out."),
 ):
-    """Process reports on this machine (the embedded default: no Redis, no server)."""
+    """Process reports on this machine (the embedded default: no Redis, no server).
+
+    Exit status: 0 all processed, 3 some inputs failed (each listed with its error code)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from api.inputs import expand
@@ -77,7 +81,7 @@ def process(
     note = f", {len(skipped)} skipped (not .txt/.html/.htm/.docx/.pdf/.zip)" if skipped else ""
     err.print(f"{done} processed, {failed} failed{note}", highlight=False)
     if failed:
-        raise typer.Exit(1)
+        raise typer.Exit(INPUTS_FAILED)
 
 
 class _Store:

@@ -27,6 +27,11 @@ def database_url(url: str | None = None) -> str:
     return f"sqlite:///{DEFAULT_DB_PATH}"
 
 
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
 def _normalise(url: str) -> str:
     # psycopg 3 is the driver we ship; plain postgresql:// URLs would ask for psycopg2.
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -38,6 +43,7 @@ def _normalise(url: str) -> str:
 def engine(url: str | None = None) -> Engine:
     real = _normalise(database_url(url))
     if real.startswith("sqlite"):
+        _ensure_sqlite_dir(real)
         eng = create_engine(real, connect_args={"timeout": 60})
 
         @event.listens_for(eng, "connect")

@@ -19,7 +19,7 @@ def test_cli_process_writes_json_and_reports_failures(tmp_path, govdigest_bin, c
     stray.write_bytes(b"whatever")
     out = tmp_path / "out"
     r = run(govdigest_bin, ["process", str(inputs), str(stray), "--out", str(out)], cli_env, tmp_path)
-    assert r.returncode == 1
+    assert r.returncode == 3
     assert "notice.txt: not_a_report:" in r.stderr
     assert "data.xyz: unsupported_format:" in r.stderr
     assert "1 processed, 2 failed, 1 skipped" in r.stderr
