@@ -19,6 +19,8 @@ from rich.console import Console
 err = Console(stderr=True)
 
 STATUSES = ("queued", "processing", "done", "failed")
+INPUTS_FAILED = 3  # as `govdigest process`: some inputs could not be read (each printed with its code)
+BROKER_DOWN = 4  # `requeue`: nothing could be handed to the broker (nothing lost either)
 ROOT_WARNING = ("[yellow]warning:[/yellow] running the worker as root. Run it as an unprivileged user; "
                 "documents come from outside and a parser bug would run with root's rights.")
 
@@ -87,7 +89,7 @@ def submit(
     if rep.broker_error is not None:
         _broker_warning(rep.broker_error, rep.deferred)
     if rep.input_errors:
-        raise typer.Exit(1)
+        raise typer.Exit(INPUTS_FAILED)
 
 
 def worker(
@@ -112,6 +114,9 @@ def worker(
     if concurrency:
         argv += ["--concurrency", str(concurrency)]
     if beat:
+        from pathlib import Path
+
+        Path(app.conf.beat_schedule_filename).parent.mkdir(parents=True, exist_ok=True)
         argv.append("--beat")
     err.print(f"worker: broker {_safe_url(cfg.broker_url)}, queues {queues}, pool {pool}"
               f"{', concurrency ' + str(concurrency) if concurrency else ''}{', with the periodic sweep' if beat else ''}",
@@ -229,7 +234,7 @@ def requeue(
     err.print(f"{out['found']} document(s) to enqueue again, {out['enqueued']} enqueued", highlight=False)
     if out["error"]:
         _broker_warning(RuntimeError(out["error"]), out["found"] - out["enqueued"])
-        raise typer.Exit(3)
+        raise typer.Exit(BROKER_DOWN)
 
 
 def register(app: typer.Typer) -> None:

@@ -24,9 +24,9 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from .models import Batch, Document, Original
 
@@ -94,8 +94,7 @@ class LivenessLocks:
             if doc_id in self._held:
                 return False
             if self._conn is not None:
-                row = self._conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (_LOCK_NAMESPACE, doc_id)).fetchone()
-                if not row[0]:
+                if not self._pg_try_lock(doc_id):
                     return False
             elif self._fd is not None:
                 import fcntl
@@ -107,13 +106,37 @@ class LivenessLocks:
             self._held.add(doc_id)
             return True
 
+    def _pg_try_lock(self, doc_id: int) -> bool:
+        import psycopg
+
+        try:
+            return bool(self._conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
+                                           (_LOCK_NAMESPACE, doc_id)).fetchone()[0])
+        except psycopg.OperationalError:
+            # The server went away (restart, failover): every lock of this connection went with it.
+            # Reconnect once; the locks still held are gone, the conditional writes guard the rest.
+            try:
+                self._conn.close()
+            except psycopg.Error:
+                pass
+            self._pid = None
+            self._held = set()
+            self._ensure()
+            return bool(self._conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
+                                           (_LOCK_NAMESPACE, doc_id)).fetchone()[0])
+
     def release(self, doc_id: int) -> None:
         with self._mutex:
             if doc_id not in self._held or self._pid != os.getpid():
                 return
             self._held.discard(doc_id)
             if self._conn is not None and not self._conn.closed:
-                self._conn.execute("SELECT pg_advisory_unlock(%s, %s)", (_LOCK_NAMESPACE, doc_id))
+                import psycopg
+
+                try:
+                    self._conn.execute("SELECT pg_advisory_unlock(%s, %s)", (_LOCK_NAMESPACE, doc_id))
+                except psycopg.OperationalError:
+                    pass  # the connection is gone, and the lock with it
             elif self._fd is not None:
                 import fcntl
 
@@ -161,19 +184,29 @@ def claim(s: Session, doc_id: int, *, pipeline_version: str, max_attempts: int) 
     of the current pipeline version and a `failed` one are left alone (a redelivered or duplicate
     message is a no-op); `done` from an older pipeline version is processed again.
     """
-    row = s.execute(select(Document.status, Document.attempts, Document.pipeline_version, Document.queued_at)
-                    .where(Document.id == doc_id)).one_or_none()
-    s.rollback()
-    if row is None:
-        return Claim("missing")
-    status, attempts, version, queued_at = row
-    attempts = attempts or 0
-    if status == "failed" or (status == "done" and version == pipeline_version):
-        return Claim(status, attempts)
-    if status not in (*CLAIMABLE, "done"):
-        return Claim("busy", attempts)
     t = now()
-    if status == "processing" and attempts >= max_attempts:
+    claimable = or_(
+        Document.status == "queued",
+        and_(Document.status == "processing", Document.attempts < max_attempts),
+        and_(Document.status == "done", or_(Document.pipeline_version.is_(None),
+                                            Document.pipeline_version != pipeline_version)),
+    )
+    row = s.execute(
+        update(Document).where(Document.id == doc_id, claimable)
+        .values(status="processing", attempts=case((Document.status == "done", 1), else_=Document.attempts + 1),
+                started_at=t, finished_at=None, error_code=None, error_message=None, updated_at=t)
+        .returning(Document.attempts, Document.filename, Document.sha256, Document.queued_at)
+    ).one_or_none()
+    if row is not None:
+        data = s.scalar(select(Original.content).where(Original.sha256 == row.sha256))
+        s.commit()
+        return Claim("claimed", row.attempts, filename=row.filename, data=data, queued_at=row.queued_at, started_at=t)
+    current = s.execute(select(Document.status, Document.attempts).where(Document.id == doc_id)).one_or_none()
+    if current is None:
+        s.rollback()
+        return Claim("missing")
+    status, attempts = current
+    if status == "processing" and (attempts or 0) >= max_attempts:
         res = s.execute(update(Document).where(
             Document.id == doc_id, Document.status == "processing", Document.attempts == attempts,
         ).values(status="failed", error_code="worker_crash",
@@ -181,24 +214,14 @@ def claim(s: Session, doc_id: int, *, pipeline_version: str, max_attempts: int) 
                  pipeline_version=pipeline_version, finished_at=t, updated_at=t))
         s.commit()
         return Claim("crashed" if res.rowcount == 1 else "busy", attempts)
-    new_attempts = 1 if status == "done" else attempts + 1
-    res = s.execute(update(Document).where(
-        Document.id == doc_id, Document.status == status, Document.attempts == attempts,
-    ).values(status="processing", attempts=new_attempts, started_at=t, finished_at=None, error_code=None,
-             error_message=None, updated_at=t))
-    s.commit()
-    if res.rowcount != 1:
-        return Claim("busy", attempts)
-    doc = s.execute(select(Document.filename, Original.content).join(Original, Original.sha256 == Document.sha256)
-                    .where(Document.id == doc_id)).one()
     s.rollback()
-    return Claim("claimed", new_attempts, filename=doc.filename, data=doc.content, queued_at=queued_at,
-                 started_at=t)
+    return Claim(status if status in ("done", "failed") else "busy", attempts or 0)
 
 
 def owned(s: Session, doc_id: int, attempts: int) -> Document | None:
     """The document row, locked for the final write, if this attempt still owns it."""
-    doc = s.get(Document, doc_id, populate_existing=True, with_for_update=True)
+    doc = s.scalars(select(Document).where(Document.id == doc_id).options(defer(Document.summary))
+                    .with_for_update().execution_options(populate_existing=True)).one_or_none()
     if doc is None or doc.status != "processing" or (doc.attempts or 0) != attempts:
         return None
     return doc

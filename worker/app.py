@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 
 from celery import Celery, signals
+from celery.exceptions import CPendingDeprecationWarning
 from kombu import Exchange, Queue
 
 from .settings import settings
@@ -39,6 +41,8 @@ def make_config() -> dict:
     }
     if cfg.broker_prefix:
         transport["global_keyprefix"] = cfg.broker_prefix
+    # beat's own bookkeeping (`govdigest worker --beat` creates the folder; `celery beat -s FILE` overrides it)
+    schedule_file = DEFAULT_DB_PATH.parent / "celerybeat-schedule"
     return {
         "broker_url": cfg.broker_url,
         "broker_connection_retry_on_startup": True,
@@ -57,8 +61,11 @@ def make_config() -> dict:
         # Exactly one unacknowledged message per pool process: none waits behind a long task, none
         # is stranded in the memory of a worker that dies.
         "worker_prefetch_multiplier": 1,
-        # After a broker disconnect the messages in hand are redelivered anyway: stop working on them.
-        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # After a broker disconnect, chunks in hand run to the end: their results are committed to
+        # the database and the redelivered message then finds the documents done. Cancelling them
+        # (Celery's future default) would kill pool processes and count an attempt against every
+        # document in hand, pushing innocent documents towards worker_crash on a flapping network.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "task_soft_time_limit": cfg.soft_time_limit,
         "task_time_limit": cfg.time_limit,
         "worker_max_memory_per_child": cfg.max_memory_per_child_mb * 1024 or None,  # KiB
@@ -79,10 +86,14 @@ def make_config() -> dict:
                 "options": {"expires": max(cfg.sweep_interval * 2, 10)},
             },
         },
-        "beat_schedule_filename": str(DEFAULT_DB_PATH.parent / "celerybeat-schedule"),
+        "beat_schedule_filename": str(schedule_file),
         "worker_hijack_root_logger": True,
     }
 
+
+# We keep running chunks on connection loss on purpose (see above); Celery warns about it on every reconnect.
+warnings.filterwarnings("ignore", message="(?s).*worker_cancel_long_running_tasks_on_connection_loss",
+                        category=CPendingDeprecationWarning)
 
 app = Celery("govdigest", include=["worker.tasks"])
 app.conf.update(make_config())

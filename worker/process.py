@@ -14,11 +14,12 @@ import time
 from dataclasses import dataclass, field
 
 from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy.orm import Session
 
 from extraction.errors import GovdigestError
 from extraction.pipeline import PIPELINE_VERSION, process_bytes
 from store import queue
-from store.db import database_url, session
+from store.db import database_url, engine
 from store.repository import now, save_failure, save_summary
 
 from .settings import Settings, settings
@@ -52,22 +53,31 @@ class ChunkResult:
         return {k: len(v) for k, v in self.__dict__.items()}
 
 
-def process_chunk(ids: list[int], *, url: str | None = None, cfg: Settings | None = None) -> ChunkResult:
+# A redelivered message may reach a document a moment before the database has noticed that the
+# previous holder's connection is gone; wait this long for its liveness lock before skipping it.
+REDELIVERED_LOCK_WAIT = 3.0
+
+
+def process_chunk(ids: list[int], *, url: str | None = None, cfg: Settings | None = None,
+                  redelivered: bool = False) -> ChunkResult:
     """Process `ids` in order. Stops taking new documents after `cfg.chunk_budget` seconds and returns
-    the rest in `remaining`; a soft time limit inside a document fails that document with `timeout`."""
+    the rest in `remaining`; a soft time limit inside a document fails that document with `timeout`.
+    `redelivered`: the message came back from a dead worker (wait briefly for its locks to be freed)."""
     cfg = cfg or settings()
     url = database_url(url)
     locks = liveness_locks(url)
     result = ChunkResult()
     t0 = time.monotonic()
-    s = session(url)
+    # One connection for the whole chunk: no pool checkout, ping and reset around every transaction.
+    conn = engine(url).connect()
+    s = Session(bind=conn, expire_on_commit=False)
     try:
         for k, doc_id in enumerate(ids):
             if k and time.monotonic() - t0 > cfg.chunk_budget:
                 result.remaining = list(ids[k:])
                 break
             try:
-                _one(s, locks, int(doc_id), cfg, result)
+                _one(s, locks, int(doc_id), cfg, result, REDELIVERED_LOCK_WAIT if redelivered else 0.0)
             except SoftTimeLimitExceeded:
                 # the document in hand failed with `timeout` (or, if the limit struck between two
                 # database steps, is handed on: its liveness lock is free, the next task takes it over)
@@ -75,11 +85,21 @@ def process_chunk(ids: list[int], *, url: str | None = None, cfg: Settings | Non
                 break
     finally:
         s.close()
+        conn.close()
     return result
 
 
-def _one(s, locks: queue.LivenessLocks, doc_id: int, cfg: Settings, result: ChunkResult) -> None:
-    if not locks.acquire(doc_id):
+def _acquire(locks: queue.LivenessLocks, doc_id: int, wait: float) -> bool:
+    deadline = time.monotonic() + wait
+    while not locks.acquire(doc_id):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def _one(s, locks: queue.LivenessLocks, doc_id: int, cfg: Settings, result: ChunkResult, wait: float) -> None:
+    if not _acquire(locks, doc_id, wait):
         result.skipped.append(doc_id)  # a live process is on it; if it dies, its message comes back
         return
     try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from celery.exceptions import Reject
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -16,8 +17,9 @@ log = logging.getLogger("govdigest.worker")
 def extract(self, ids: list[int]) -> dict:
     """Process a chunk of documents. Safe to run twice: done documents are skipped."""
     try:
-        result = process_chunk(ids)
-    except (OperationalError, InterfaceError) as exc:
+        redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+        result = process_chunk(ids, redelivered=redelivered)
+    except (OperationalError, InterfaceError, psycopg.OperationalError) as exc:
         # The database is away: the chunk runs again later (its finished documents are skipped).
         raise self.retry(exc=exc, countdown=min(60, 2 ** self.request.retries)) from exc
     if result.remaining:

@@ -1,0 +1,294 @@
+"""Queued processing without services: claiming, idempotency, poison documents, the sweep's
+selection and the settings, on SQLite in this process (the Redis/PostgreSQL runs are in
+test_worker_services.py)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import textwrap
+from datetime import timedelta
+
+import pytest
+from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy import func, select, update
+
+from store import queue
+from store.db import session
+from store.models import Document, Paragraph
+from store.repository import now, store_file
+from worker import process as worker_process
+from worker.enqueue import chunks
+from worker.settings import settings
+
+
+def variants(text: str, n: int, start: int = 0) -> list[tuple[str, bytes]]:
+    """n distinct reports: the agency name and a figure vary."""
+    out = []
+    for i in range(start, start + n):
+        body = text.replace("某某县文化和旅游局", f"第{i}号县文化和旅游局").replace("312条", f"{300 + i}条")
+        out.append((f"r{i:03d}.txt", body.encode("utf-8")))
+    return out
+
+
+def store_all(url: str, items: list[tuple[str, bytes]]) -> list[int]:
+    with session(url) as s:
+        ids = [store_file(s, data, name)[0].id for name, data in items]
+        s.commit()
+    return ids
+
+
+def rows(url: str) -> dict[int, Document]:
+    with session(url) as s:
+        return {d.id: d for d in s.scalars(select(Document))}
+
+
+def paragraph_counts(url: str) -> dict[int, int]:
+    with session(url) as s:
+        return dict(s.execute(select(Paragraph.document_id, func.count()).group_by(Paragraph.document_id)).all())
+
+
+def set_row(url: str, doc_id: int, **values) -> None:
+    with session(url) as s:
+        s.execute(update(Document).where(Document.id == doc_id).values(**values))
+        s.commit()
+
+
+@pytest.fixture
+def cfg(monkeypatch):
+    for name in ("GOVDIGEST_TEST_TASK_DELAY", "GOVDIGEST_TEST_CRASH_ON", "GOVDIGEST_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
+    return settings()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_locks():
+    worker_process.reset_after_fork()
+    yield
+    for locks in worker_process._locks.values():
+        locks.close()
+    worker_process.reset_after_fork()
+
+
+def test_chunk_processes_bad_input_goes_on_and_rerun_is_a_noop(sqlite_url, cfg, report_2019_text, not_a_report_bytes,
+                                                               classifier):
+    items = variants(report_2019_text, 3)
+    items.insert(1, ("notice.txt", not_a_report_bytes))
+    ids = store_all(sqlite_url, items)
+    result = worker_process.process_chunk(ids, url=sqlite_url, cfg=cfg)
+    assert sorted(result.done) == sorted([ids[0], ids[2], ids[3]]) and result.failed == [ids[1]]
+    docs = rows(sqlite_url)
+    assert docs[ids[1]].status == "failed" and docs[ids[1]].error_code == "not_a_report"
+    assert docs[ids[1]].pipeline_version
+    counts = paragraph_counts(sqlite_url)
+    for i in (ids[0], ids[2], ids[3]):
+        d = docs[i]
+        assert d.status == "done" and d.attempts == 1 and d.pipeline_version
+        assert counts[i] == len(d.summary["paragraphs"]) > 0
+        assert d.timings["attempts"] == 1 and d.timings["worker_ms"] > 0
+
+    again = worker_process.process_chunk(ids + ids, url=sqlite_url, cfg=cfg)
+    assert again.done == [] and again.failed == [] and len(again.skipped) == 8
+    assert paragraph_counts(sqlite_url) == counts
+    assert all(d.attempts == 1 for d in rows(sqlite_url).values())
+
+
+def test_orphan_is_taken_over_and_a_poison_document_is_set_aside(sqlite_url, cfg, report_2019_text, classifier):
+    a, b = store_all(sqlite_url, variants(report_2019_text, 2))
+    # both look like documents whose worker died mid-way (no one holds their liveness lock)
+    set_row(sqlite_url, a, status="processing", attempts=1, started_at=now())
+    set_row(sqlite_url, b, status="processing", attempts=cfg.max_attempts, started_at=now())
+    result = worker_process.process_chunk([a, b], url=sqlite_url, cfg=cfg)
+    assert result.done == [a] and result.crashed == [b]
+    docs = rows(sqlite_url)
+    assert docs[a].status == "done" and docs[a].attempts == 2
+    assert docs[b].status == "failed" and docs[b].error_code == "worker_crash" and docs[b].attempts == cfg.max_attempts
+    assert "3 attempts" in docs[b].error_message
+    assert b not in paragraph_counts(sqlite_url)
+
+
+def test_a_live_holder_is_left_alone(sqlite_url, cfg, report_2019_text, classifier):
+    (a,) = store_all(sqlite_url, variants(report_2019_text, 1))
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys
+        from store.queue import LivenessLocks
+        locks = LivenessLocks({sqlite_url!r})
+        assert locks.acquire({a})
+        print("held", flush=True)
+        sys.stdin.readline()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        busy = worker_process.process_chunk([a], url=sqlite_url, cfg=cfg)
+        assert busy.skipped == [a] and rows(sqlite_url)[a].status == "queued"
+    finally:
+        holder.communicate("\n", timeout=30)
+    # the holder is gone (its lock went with it): the document is processed
+    assert worker_process.process_chunk([a], url=sqlite_url, cfg=cfg).done == [a]
+
+
+def test_in_process_lock_is_exclusive(sqlite_url, cfg, report_2019_text):
+    (a,) = store_all(sqlite_url, variants(report_2019_text, 1))
+    locks = worker_process.liveness_locks(sqlite_url)
+    assert locks.acquire(a)
+    assert not locks.acquire(a)  # a second thread of this process
+    assert worker_process.process_chunk([a], url=sqlite_url, cfg=cfg).skipped == [a]
+    locks.release(a)
+    assert locks.acquire(a)
+    locks.release(a)
+
+
+def test_budget_hands_the_rest_on(sqlite_url, cfg, report_2019_text, classifier):
+    ids = store_all(sqlite_url, variants(report_2019_text, 3))
+    result = worker_process.process_chunk(ids, url=sqlite_url, cfg=dataclasses.replace(cfg, chunk_budget=1e-9))
+    assert result.done == ids[:1] and result.remaining == ids[1:]
+    assert [rows(sqlite_url)[i].status for i in ids] == ["done", "queued", "queued"]
+
+
+def test_soft_time_limit_fails_that_document_and_hands_the_rest_on(sqlite_url, cfg, report_2019_text, monkeypatch,
+                                                                    classifier):
+    ids = store_all(sqlite_url, variants(report_2019_text, 3))
+    real = worker_process.process_bytes
+
+    def slow_second(data, filename):
+        if filename == "r001.txt":
+            raise SoftTimeLimitExceeded()
+        return real(data, filename)
+
+    monkeypatch.setattr(worker_process, "process_bytes", slow_second)
+    result = worker_process.process_chunk(ids, url=sqlite_url, cfg=cfg)
+    assert result.done == ids[:1] and result.failed == [ids[1]] and result.remaining == ids[2:]
+    doc = rows(sqlite_url)[ids[1]]
+    assert doc.status == "failed" and doc.error_code == "timeout" and "soft time limit" in doc.error_message
+
+
+def test_a_bug_is_internal_error_and_the_chunk_goes_on(sqlite_url, cfg, report_2019_text, monkeypatch, classifier):
+    ids = store_all(sqlite_url, variants(report_2019_text, 2))
+    real = worker_process.process_bytes
+
+    def buggy_first(data, filename):
+        if filename == "r000.txt":
+            raise KeyError("boom")
+        return real(data, filename)
+
+    monkeypatch.setattr(worker_process, "process_bytes", buggy_first)
+    result = worker_process.process_chunk(ids, url=sqlite_url, cfg=cfg)
+    assert result.failed == ids[:1] and result.done == ids[1:]
+    doc = rows(sqlite_url)[ids[0]]
+    assert doc.error_code == "internal_error" and "KeyError" in doc.error_message
+
+
+def test_done_with_an_older_pipeline_version_is_processed_again(sqlite_url, cfg, report_2019_text, classifier):
+    (a,) = store_all(sqlite_url, variants(report_2019_text, 1))
+    assert worker_process.process_chunk([a], url=sqlite_url, cfg=cfg).done == [a]
+    set_row(sqlite_url, a, pipeline_version="0.0.0-old")
+    with session(sqlite_url) as s:
+        doc = s.get(Document, a)
+        assert queue.requeue_for_new_version(s, doc, "0.1.0")
+        s.commit()
+    assert rows(sqlite_url)[a].status == "queued"
+    assert worker_process.process_chunk([a], url=sqlite_url, cfg=cfg).done == [a]
+    doc = rows(sqlite_url)[a]
+    assert doc.status == "done" and doc.pipeline_version != "0.0.0-old" and doc.attempts == 1
+    assert paragraph_counts(sqlite_url)[a] == len(doc.summary["paragraphs"])
+
+
+def test_sweep_selection_and_retry_reset(sqlite_url, report_2019_text):
+    ids = store_all(sqlite_url, variants(report_2019_text, 6))
+    old = now() - timedelta(seconds=3600)
+    set_row(sqlite_url, ids[0], updated_at=old)  # never enqueued (broker was down)
+    set_row(sqlite_url, ids[1], queued_at=now())  # enqueued just now: waiting in the broker
+    set_row(sqlite_url, ids[2], queued_at=old)  # enqueued long ago: lost with the broker's memory?
+    set_row(sqlite_url, ids[3], status="processing", attempts=1, started_at=old)  # its worker vanished
+    set_row(sqlite_url, ids[4], status="processing", attempts=1, started_at=now())  # being worked on
+    set_row(sqlite_url, ids[5], status="failed", attempts=3, error_code="worker_crash", error_message="x")
+    with session(sqlite_url) as s:
+        assert queue.stale_ids(s, older_than=600, never_enqueued_grace=60) == [ids[0], ids[2], ids[3]]
+        assert queue.stale_ids(s, older_than=600, never_enqueued_grace=60, include_queued=False) == [ids[0], ids[3]]
+        assert queue.stale_ids(s, older_than=0) == ids[:5]
+        assert queue.reset_failed(s) == [ids[5]]
+    doc = rows(sqlite_url)[ids[5]]
+    assert (doc.status, doc.attempts, doc.error_code, doc.queued_at) == ("queued", 0, None, None)
+    with session(sqlite_url) as s:
+        queue.mark_enqueued(s, [ids[0], ids[4]], now())
+    docs = rows(sqlite_url)
+    assert docs[ids[0]].queued_at is not None and docs[ids[4]].queued_at is None  # processing rows untouched
+
+
+def test_chunks_keep_a_lone_document_alone_and_spread_small_batches():
+    assert chunks([7], 50) == [[7]]
+    assert chunks([], 50) == []
+    small = chunks(list(range(200)), 50)
+    assert len(small) == 16 and max(map(len, small)) == 13 and sum(small, []) == list(range(200))
+    big = chunks(list(range(100_000)), 50)
+    assert len(big) == 2000 and {len(c) for c in big} == {50}
+
+
+def test_settings_refuse_orderings_that_would_lose_or_double_work(monkeypatch):
+    monkeypatch.setenv("GOVDIGEST_VISIBILITY_TIMEOUT", "100")
+    with pytest.raises(ValueError, match="VISIBILITY_TIMEOUT"):
+        settings()
+    monkeypatch.setenv("GOVDIGEST_VISIBILITY_TIMEOUT", "300")
+    monkeypatch.setenv("GOVDIGEST_CHUNK_BUDGET", "150")
+    with pytest.raises(ValueError, match="CHUNK_BUDGET"):
+        settings()
+    monkeypatch.delenv("GOVDIGEST_CHUNK_BUDGET")
+    monkeypatch.setenv("GOVDIGEST_MAX_ATTEMPTS", "many")
+    with pytest.raises(ValueError, match="not a number"):
+        settings()
+
+
+def test_celery_app_settings():
+    import worker.tasks  # noqa: F401  (the worker imports them through `include`)
+    from worker.app import app
+
+    c = app.conf
+    assert c.task_acks_late and c.task_reject_on_worker_lost and c.task_acks_on_timeout is False
+    assert c.worker_prefetch_multiplier == 1 and c.task_ignore_result
+    assert list(c.accept_content) == ["json"] and c.task_serializer == "json"
+    t = c.broker_transport_options
+    assert t["visibility_timeout"] > c.task_time_limit > c.task_soft_time_limit
+    assert t["unacked_restore_interval"] == 5 and t["unacked_restore_throttle"] == 1
+    assert c.worker_max_memory_per_child and c.worker_cancel_long_running_tasks_on_connection_loss is False
+    assert {q.name for q in c.task_queues} == {"extract", "train"}
+    assert c.beat_schedule["govdigest-sweep"]["task"] == "govdigest.sweep"
+    assert {"govdigest.extract", "govdigest.sweep", "govdigest.train", "govdigest.ping"} <= set(app.tasks.keys())
+    assert app.tasks["govdigest.train"].acks_late is False
+
+
+def test_status_json_has_the_documented_shape(tmp_path, govdigest_bin, cli_env, report_2019_bytes, not_a_report_bytes):
+    (tmp_path / "good.txt").write_bytes(report_2019_bytes)
+    (tmp_path / "notice.txt").write_bytes(not_a_report_bytes)
+    r = subprocess.run([govdigest_bin, "process", "good.txt", "notice.txt"], env=cli_env, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=300)
+    assert "1 processed, 1 failed" in r.stderr
+    r = subprocess.run([govdigest_bin, "status", "--json"], env=cli_env, cwd=tmp_path, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out == {"batch": None, "counts": {"queued": 0, "processing": 0, "done": 1, "failed": 1},
+                   "failures": [{"document": "notice.txt", "code": "not_a_report", "message": out["failures"][0]["message"]}]}
+    assert "annual report" in out["failures"][0]["message"]
+    text = subprocess.run([govdigest_bin, "status"], env=cli_env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert "done 1" in text.stdout and "notice.txt: not_a_report:" in text.stdout
+    missing = subprocess.run([govdigest_bin, "status", "nope"], env=cli_env, cwd=tmp_path, capture_output=True,
+                             text=True, timeout=120)
+    assert missing.returncode == 2
+
+
+def test_submit_with_the_broker_down_keeps_everything_queued(tmp_path, govdigest_bin, cli_env, report_2019_bytes):
+    (tmp_path / "good.txt").write_bytes(report_2019_bytes)
+    (tmp_path / "notes.xyz").write_bytes(b"whatever")
+    env = dict(cli_env, GOVDIGEST_BROKER_URL="redis://127.0.0.1:1/5")  # nothing listens on port 1
+    r = subprocess.run([govdigest_bin, "submit", "good.txt", "notes.xyz", "--batch", "b"], env=env, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 3, r.stderr  # an unreadable input, as `govdigest process`; the broker only warns
+    assert "FAILED notes.xyz: unsupported_format:" in r.stderr
+    assert "broker is unreachable" in r.stderr and "1 document(s) are stored and committed as 'queued'" in r.stderr
+    st = subprocess.run([govdigest_bin, "status", "b", "--json"], env=env, cwd=tmp_path, capture_output=True,
+                        text=True, timeout=120)
+    assert json.loads(st.stdout)["counts"] == {"queued": 1, "processing": 0, "done": 0, "failed": 0}
+    rq = subprocess.run([govdigest_bin, "requeue"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert rq.returncode == 4 and "1 document(s) to enqueue again, 0 enqueued" in rq.stderr
