@@ -101,17 +101,36 @@ def bench_glued_solver(repeats: int) -> dict:
 
 
 def bench_classifier(docs_for_paragraphs: list[tuple[str, bytes]], train: bool) -> dict:
-    from extraction.classify import Item, active_classifier
+    """Batch prediction per paragraph, per-document labelling (one call per document, as the
+    pipeline does, and many documents per call, as bulk paths do) and, unless skipped, a full
+    training run (fit + held-out evaluation + 5-fold CV) into a temporary directory."""
+    from bench.synth import make_report
+    from extraction.classify import Item, active_classifier, label_documents
+    from extraction.outline import outline
+    from extraction.paragraphs import split_paragraphs
 
     out: dict = {}
     clf = active_classifier()
-    from bench.synth import make_report
-
     paras = [Item(text, None, 0, None) for i in range(300) for _, text in make_report(70_000 + i).paragraphs]
     clf.predict_proba(paras[:10])
+    best = float("inf")
+    for _ in range(3):  # shared machines are noisy: the best of three
+        t0 = time.perf_counter()
+        clf.predict_proba(paras)
+        best = min(best, time.perf_counter() - t0)
+    out["classifier_ms_per_paragraph"] = round(best * 1000 / len(paras), 4)
+    documents = []
+    for _, data in docs_for_paragraphs[:200]:
+        text = data.decode("utf-8")
+        o = outline(text)
+        documents.append(([p for p in split_paragraphs(text, o) if not p.is_heading], o.generation))
     t0 = time.perf_counter()
-    clf.predict_proba(paras)
-    out["classifier_ms_per_paragraph"] = round((time.perf_counter() - t0) * 1000 / len(paras), 4)
+    for d in documents:
+        label_documents(clf, [d])
+    out["classifier_ms_per_document"] = round((time.perf_counter() - t0) * 1000 / len(documents), 3)
+    t0 = time.perf_counter()
+    label_documents(clf, documents)
+    out["classifier_bulk_ms_per_document"] = round((time.perf_counter() - t0) * 1000 / len(documents), 3)
     if train:
         from extraction.training import train as train_model
 

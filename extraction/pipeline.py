@@ -88,6 +88,8 @@ def _paragraphs(state: State) -> None:
 
 @registry.stage("classify")
 def _classify(state: State) -> None:
+    # One predict call for the paragraphs and the sentences of possibly mixed ones; bulk paths
+    # label many documents per call with the same function (classify.label_documents).
     state.labels = label_paragraphs(state.classifier, state.narrative, state.outline.generation)
 
 
@@ -130,7 +132,8 @@ def _checks(state: State) -> None:
 @registry.stage("themes")
 def _themes(state: State) -> None:
     # Headings name campaigns too ("2.用好“两微一端”新平台"), so the whole body is searched.
-    state.themes = extract_themes(state.doc.text[state.outline.body_start:state.outline.body_end])
+    state.themes = extract_themes(state.doc.text[state.outline.body_start:state.outline.body_end],
+                                  prose="\n".join(p.text for p in state.narrative))
 
 
 def process_document(doc: LoadedDocument, data_sha256: str, *, classifier: ParagraphClassifier | None = None) -> dict:

@@ -11,7 +11,7 @@ Record schema:
     {"id": "w-000001", "text": str, "label": "overview|problems|improvements|other",
      "section_kind": "overview|active_disclosure|applications|review_litigation|
                       problems_improvements|other_matters|fees|statistics|other" | null,
-     "generation": "legacy|2019|2021", "source": "written"}
+     "position": int (index within its section), "generation": "legacy|2019|2021", "source": "written"}
 
 Held-out split (never used for training):
     int(hashlib.sha256(record["id"].encode()).hexdigest(), 16) % 5 == 0
@@ -35,8 +35,8 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "paragraphs.jsonl"
 
 # paragraph-level targets per label, plus sentence-level records per label
-TARGETS = {"overview": 1900, "problems": 1050, "improvements": 1250, "other": 1300}
-SENT_TARGETS = {"overview": 260, "problems": 200, "improvements": 200, "other": 140}
+TARGETS = {"overview": 2300, "problems": 1300, "improvements": 1500, "other": 1550}
+SENT_TARGETS = {"overview": 260, "problems": 240, "improvements": 260, "other": 140}
 TRAD_RATE = 0.03
 OCR_RATE = 0.045
 
@@ -240,6 +240,15 @@ class Ctx:
         if key == "year_next_date":
             y, d = self.year + 1, r.randint(5, 31)
             return r.choice([f"{y}年1月{d}日", f"{y}-01-{d:02d}", f"{y}年2月{min(d, 28)}日", f"{y}年3月{r.randint(1, 31)}日"])
+        if key == "date_cn":  # a signing date in Chinese numerals, early next year
+            digits = r.choice(["○一二三四五六七八九", "〇一二三四五六七八九", "零一二三四五六七八九"])
+            y = "".join(digits[int(d)] for d in str(self.year + 1))
+            m, d = r.randint(1, 3), r.randint(1, 28)
+
+            def cn(n: int) -> str:
+                return (("" if n < 20 else digits[n // 10]) + "十" if n >= 10 else "") + (digits[n % 10] if n % 10 else "")
+
+            return f"{y}年{cn(m)}月{cn(d)}日"
         if key == "index_no":
             return f"{r.randint(10000000, 99999999)}-{r.randint(1, 9)}-/{self.year + 1}-{r.randint(1, 9999):04d}"
         if key == "campaign_any":
@@ -391,8 +400,8 @@ def ov_section(c: Ctx, topic: str) -> str | None:
         if leg:
             return sk_choice(r, {own: 62, "overview": 12, "null": 26})
         if topic == "review":
-            return sk_choice(r, {"overview": 40, own: 35, "null": 25})
-        return sk_choice(r, {"overview": 68, own: 8, "null": 24})
+            return sk_choice(r, {"overview": 35, own: 40, "null": 25})
+        return sk_choice(r, {"overview": 60, own: 16, "null": 24})
     if topic == "othersec":
         return sk_choice(r, {"other": 55, "null": 45})
     if topic == "legacy_cat":
@@ -405,7 +414,7 @@ def ov_section(c: Ctx, topic: str) -> str | None:
 def compose_overview(c: Ctx) -> tuple[str, str | None]:
     r = c.rng
     mode = r.choices(["general", "topic", "items", "item1", "zero", "practice", "practice_im"],
-                     weights=[13, 40, 7, 7, 4, 21, 8])[0]
+                     weights=[13, 40, 7, 7, 10, 21, 8])[0]
     if mode == "practice":
         sents = [c.fill(x) for x in c.sample(F.OV_PRACTICE, r.choice([1, 2, 2, 3, 3, 4]))]
         body = "".join(sents)
@@ -414,6 +423,11 @@ def compose_overview(c: Ctx) -> tuple[str, str | None]:
             body = run_in_heading(r, r.choice(heads)) + body
         sk = sk_choice(r, {"overview": 74, "null": 20, "active_disclosure": 6 if c.gen == "legacy" else 0})
         return body, sk
+    if mode == "practice" and r.random() < 0.2:
+        # the same kind of fix, told as this year's work in 总体情况 -> overview (the section decides)
+        ss = [c.fill(x).replace("针对上述问题", "针对检查发现的问题").removeprefix("一是").removeprefix("二是")
+              for x in c.sample(F.IM_DONE, r.choice([1, 1, 2]))]
+        return "".join(ss), "overview"
     if mode == "practice_im":
         # the wording of a measure, told as something done this year -> overview
         k = r.choice([1, 2, 2, 3])
@@ -425,7 +439,7 @@ def compose_overview(c: Ctx) -> tuple[str, str | None]:
         body += r.choice(["。", "，取得了较好效果。", "，各项工作有序推进。", "，工作成效明显。", "。"])
         if r.random() < 0.35:
             body = run_in_heading(r, r.choice(F.IM_ITEM_HEAD + F.OV_PRACTICE_HEAD)) + body
-        return body, sk_choice(r, {"overview": 85, "null": 15})
+        return body, sk_choice(r, {"overview": 96, "null": 4})
     if mode == "general":
         works = c.sample(F.BANKS["work"], r.choice([1, 2, 2, 3]))
         s = c.fill("{time_open}，{self}{guide}，") + "，".join(c.fill(w) for w in works) + "，" + c.fill("{result}") + "。"
@@ -457,8 +471,16 @@ def compose_overview(c: Ctx) -> tuple[str, str | None]:
         body = "".join(sents)
         if r.random() < 0.42:
             hk = topic if topic in F.OV_HEAD else "general"
-            body = run_in_heading(r, r.choice(F.OV_HEAD[hk])) + body
+            body = run_in_heading(r, c.pick(F.OV_HEAD[hk])) + body
         return body, ov_section(c, topic)
+    if mode == "topic" and c.gen == "legacy" and r.random() < 0.12:
+        # legacy 主动公开 sections enumerate categories: "3.政府机构和人事 公开了……等信息。"
+        cat, objs = r.choice(F.OV_CAT_ITEM)
+        a, b = r.sample(objs, 2)
+        num = r.choice([f"{r.randint(1, 6)}.", f"{r.randint(1, 6)}、", f"（{F.CN_NUM[r.randint(0, 5)]}）", ""])
+        body = r.choice(["公开了{a}、{b}等信息。", "主要公开{a}和{b}。", "及时公开{a}、{b}等内容，方便群众查阅。",
+                         "共公开{a}{n}条，涉及{b}等方面。"]).format(a=a, b=b, n=r.randint(2, 90))
+        return num + cat + r.choice([" ", "。", "：", ""]) + body, sk_choice(r, {"active_disclosure": 70, "overview": 10, "null": 20})
     if mode == "items":
         items = r.sample(F.OV_ITEM, r.choice([2, 3, 3, 4]))
         parts = [f"{h}，{c.fill(b).rstrip('。')}" for h, b in items]
@@ -474,6 +496,10 @@ def compose_overview(c: Ctx) -> tuple[str, str | None]:
     # zero statements / legacy other section
     if r.random() < 0.25 and c.gen == "legacy":
         return c.fill(c.pick(F.OV_OTHERSEC)), ov_section(c, "othersec")
+    if r.random() < 0.45:
+        e = r.choice(F.OV_APPLY_SUB)
+        topic = "review" if ("复议" in e and "申请{" not in e and "申请情况" not in e) else "apply"
+        return c.fill(e), ov_section(c, topic)
     zero = [e for e in F.OV_APPLY + F.OV_REVIEW if ("未" in e or "没有" in e) and c.ok(e)]
     e = r.choice(zero)
     topic = "review" if ("复议" in e or "诉讼" in e) else "apply"
@@ -489,7 +515,24 @@ def pr_section(c: Ctx) -> str | None:
 
 def compose_problems(c: Ctx) -> tuple[str, str | None]:
     r = c.rng
-    mode = r.choices(["list", "single", "sents", "positive", "head_list"], weights=[34, 22, 18, 14, 12])[0]
+    mode = r.choices(["list", "single", "sents", "positive", "head_list", "needs"], weights=[34, 22, 18, 14, 12, 22])[0]
+    if mode == "needs":
+        # "<intro>，如：A有待进一步提升；B需进一步加强；C还不够充分。" and 一是…。二是…。 variants
+        k = r.choice([2, 3, 3, 4])
+        subjects = c.sample(F.PR_NEED_SUBJ, k)
+        preds = [r.choice(F.PR_NEED_PRED) for _ in range(k)]
+        clauses = [c.fill(a) + b for a, b in zip(subjects, preds, strict=True)]
+        intro = c.fill(c.pick(F.PR_NEED_INTRO))
+        style = r.random()
+        if style < 0.4:
+            body = "；".join(clauses) + r.choice(["等。", "。", "。"])
+            txt = intro + r.choice(["，如：", "，主要是：", "：", "，主要表现在："]) + body
+        elif style < 0.75:
+            txt = intro + r.choice(["：", "。", "，"]) + "".join(f"{F.CN_NUM[i]}是{x}。" for i, x in enumerate(clauses))
+        else:
+            head = run_in_heading(r, r.choice(F.PR_HEAD), 0).rstrip("。")
+            txt = head + r.choice(["：", ":", "。"]) + "；".join(clauses) + "。"
+        return txt, pr_section(c)
     if mode == "list":
         clauses = [c.fill(x) for x in c.sample(F.PR_CLAUSE, r.choice([2, 3, 3, 4, 4]))]
         clauses = [pr_combo(c) if r.random() < 0.3 else x for x in clauses]
@@ -549,7 +592,7 @@ def compose_problems(c: Ctx) -> tuple[str, str | None]:
 # ============================================================================================
 def im_section(c: Ctx, overviewish: bool = False) -> str | None:
     if overviewish:
-        return sk_choice(c.rng, {"overview": 30, "problems_improvements": 30, "null": 40})
+        return sk_choice(c.rng, {"overview": 45, "problems_improvements": 25, "null": 30})
     return sk_choice(c.rng, {"problems_improvements": 70, "null": 30})
 
 
@@ -562,7 +605,17 @@ def modalize(c: Ctx, clause: str, allow_bare: bool = True) -> str:
 
 def compose_improvements(c: Ctx) -> tuple[str, str | None]:
     r = c.rng
-    mode = r.choices(["list", "single", "sents", "fix", "head_list", "plan"], weights=[32, 22, 13, 13, 12, 8])[0]
+    mode = r.choices(["list", "single", "sents", "fix", "head_list", "plan", "bare", "done"],
+                     weights=[32, 22, 13, 13, 12, 13, 14, 7])[0]
+    if mode == "bare":
+        head = run_in_heading(r, r.choice(F.IM_BARE_HEAD), r.randint(0, 4))
+        body = "".join(c.fill(x) for x in c.sample(F.IM_BARE_BODY, r.choice([1, 2, 2, 3])))
+        if r.random() < 0.3:
+            body = r.choice(["按照上级部署要求，", "坚持问题导向，", "结合工作实际，", ""]) + body
+        return head + body, sk_choice(r, {"problems_improvements": 90, "null": 10})
+    if mode == "done":
+        ss = [c.fill(x) for x in c.sample(F.IM_DONE, r.choice([1, 1, 2]))]
+        return "".join(ss), "problems_improvements"
     if mode == "list":
         intro = c.fill(c.pick(F.IM_INTRO))
         clauses = [modalize(c, im_combo(c) if r.random() < 0.3 else c.fill(x)) for x in c.sample(F.IM_CLAUSE, r.choice([2, 3, 3, 4]))]
@@ -608,9 +661,9 @@ def compose_improvements(c: Ctx) -> tuple[str, str | None]:
         head = ""
         if r.random() < 0.4:
             head = run_in_heading(r, r.choice(F.IM_FIX_HEAD), r.choice([0, 1]))
-        return head + "".join(ss), im_section(c)
+        return head + "".join(ss), sk_choice(r, {"problems_improvements": 85, "null": 15})
     # "plan" written like overview text, but about next year -> improvements
-    txt = c.fill(r.choice([
+    txt = c.fill(r.choice(F.IM_PLAN + [
         "{next_year}年，{self}将继续围绕{domain}等重点领域做好主动公开工作，计划全年公开信息不少于{n3}条。",
         "{next_year}年，{self}将认真落实政务公开工作要点，进一步提升依申请公开办理质量，确保答复率100%。",
         "新的一年，{self}将按照{upper}的部署，坚持以公开为常态，推动政务公开工作提质增效。",
@@ -671,8 +724,9 @@ def other_section(c: Ctx, kind: str) -> str | None:
         return sk_choice(r, {"overview": 35, "null": 57, "other": 8})
     if kind == "fees":
         return sk_choice(r, {"fees": 65, "other_matters": 15, "null": 20}) if leg else sk_choice(r, {"other_matters": 75, "null": 25})
-    if kind == "none":
-        return sk_choice(r, {"other_matters": 55, "fees": 15, "null": 30}) if leg else sk_choice(r, {"other_matters": 70, "null": 30})
+    if kind == "none":  # 无。 also answers a problems-and-improvements part that has nothing to say
+        return sk_choice(r, {"other_matters": 55, "fees": 15, "null": 30}) if leg else \
+            sk_choice(r, {"other_matters": 70, "null": 30})
     if kind == "npc":
         return sk_choice(r, {"other_matters": 88, "other": 6 if leg else 0, "null": 6})
     if kind == "contact":
@@ -682,7 +736,7 @@ def other_section(c: Ctx, kind: str) -> str | None:
     if kind == "chrome":
         return sk_choice(r, {"null": 85, "overview": 15})
     if kind == "t3":
-        return sk_choice(r, {"applications": 70, "null": 20, "statistics": 10 if leg else 0})
+        return sk_choice(r, {"applications": 55, "null": 35, "statistics": 10 if leg else 0})
     if kind == "t2":
         return sk_choice(r, {"active_disclosure": 70, "null": 30})
     if kind == "t4":
@@ -696,8 +750,31 @@ def other_section(c: Ctx, kind: str) -> str | None:
 
 def compose_other(c: Ctx) -> tuple[str, str | None]:
     r = c.rng
-    kinds = ["preamble", "fees", "none", "npc", "contact", "attach", "chrome", "table"]
-    kind = r.choices(kinds, weights=[30, 22, 10, 10, 6, 5, 3, 14])[0]
+    kinds = ["preamble", "fees", "none", "npc", "contact", "attach", "chrome", "table", "appendix"]
+    kind = r.choices(kinds, weights=[30, 22, 12, 10, 6, 5, 3, 14, 11])[0]
+    if kind == "appendix":
+        # what follows the last section: attachment captions, signature and date lines, rows of the
+        # legacy statistics table (often numbered "1.当面申请数 条 0 0") -- whatever section it lands in
+        x = r.random()
+        if x < 0.25:
+            txt = c.fill(r.choice(["{date_cn}", "{agency}\n{date_cn}", "{agency} {date_cn}", "{year_next_date}",
+                                   "{office}\n{date_cn}"]))
+        elif x < 0.5:
+            txt = c.fill(r.choice(F.OT_APPENDIX))
+        else:
+            rows = []
+            for _ in range(r.choice([1, 1, 2, 3])):
+                name, unit = r.choice(F.LEGACY_STAT_ROWS)
+                name = name.removeprefix("其中：")
+                a = r.choice([0, 0, 0, r.randint(1, 60)])
+                num = f"{r.randint(1, 6)}." if r.random() < 0.4 else ""
+                rows.append(f"{num}{name} {unit} {a} {a + r.choice([0, 0, r.randint(1, 900)])}")
+            txt = " ".join(rows) + (" 其中：" if r.random() < 0.2 else "")
+        if c.gen == "legacy":
+            sk = sk_choice(r, {"problems_improvements": 40, "statistics": 15, "other_matters": 10, "null": 35})
+        else:
+            sk = sk_choice(r, {"other_matters": 45, "problems_improvements": 20, "null": 35})
+        return txt, sk
     if kind == "preamble":
         pool = [e for e in F.OT_PREAMBLE if c.ok(e)]
         if r.random() < 0.25:
@@ -713,6 +790,8 @@ def compose_other(c: Ctx) -> tuple[str, str | None]:
             ss.append(c.fill(c.pick(F.OT_NONE[4:])))
         return "".join(ss), other_section(c, kind)
     if kind == "none":
+        if r.random() < 0.3:  # a bare "nothing here", in whatever part it answers (texts are unique: few)
+            return r.choice(F.OT_NONE_SHORT), sk_choice(r, {"problems_improvements": 50, "other_matters": 30, "null": 20})
         return c.fill(r.choice(F.OT_NONE)), other_section(c, kind)
     if kind == "npc":
         ss = c.sample(F.OT_NPC, r.choice([1, 1, 2]))
@@ -760,12 +839,23 @@ def compose_sentence(c: Ctx, label: str) -> tuple[str, str | None]:
             F.OV_PRACTICE + F.OV_PRACTICE + F.OV_ORG + F.OV_TRAIN + F.OV_REVIEW + F.OV_HOTLINE + F.OV_LEGACY_CAT
         return c.fill(c.pick(pool)), sk_choice(r, {"overview": 40, "null": 60})
     if label == "problems":
+        if r.random() < 0.2:  # a need stated as a shortcoming
+            cl = c.fill(r.choice(F.PR_NEED_SUBJ)) + r.choice(F.PR_NEED_PRED)
+            return r.choice(["", "", "一是", "二是", "三是"]) + cl + "。", sk_choice(r, {"problems_improvements": 50, "null": 50})
         if r.random() < 0.35:
             return pr_combo(c) + "。", sk_choice(r, {"problems_improvements": 40, "null": 60})
         if r.random() < 0.6:
             return c.fill(c.pick(F.PR_CLAUSE)) + "。", sk_choice(r, {"problems_improvements": 40, "null": 60})
         return c.fill(c.pick(F.PR_SENT)), sk_choice(r, {"problems_improvements": 40, "null": 60})
     if label == "improvements":
+        x = r.random()
+        if x < 0.12:  # the lead-in that ends a problem paragraph: "…，我们将从以下几个方面加以改进："
+            intro = c.fill(c.pick(F.IM_INTRO + F.IM_LEADIN))
+            return intro.rstrip("：:") + "：", sk_choice(r, {"problems_improvements": 70, "null": 30})
+        x = r.random()
+        if x < 0.25:  # bare measures, as the sentences of an improvement item read
+            body = c.fill(r.choice(F.IM_BARE_BODY)) if r.random() < 0.6 else c.fill(c.pick(F.IM_CLAUSE)) + "。"
+            return body, sk_choice(r, {"problems_improvements": 60, "null": 40})
         x = r.random()
         if x < 0.2:
             return modalize(c, im_combo(c), allow_bare=False) + "。", sk_choice(r, {"problems_improvements": 40, "null": 60})
@@ -822,6 +912,26 @@ def ocr_noise(rng: random.Random, text: str) -> str:
 HEADING_START = re.compile(r"^\s*([（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、是]|\d+[.、．]|[①-⑧])")
 
 
+# Where in its section a paragraph stands (0 = first). Real sections open with a problem
+# statement or an intro and go on with measures and items; the weights keep this a hint.
+POS_WEIGHTS = {"problems": [55, 28, 11, 6], "improvements": [12, 33, 27, 28]}
+
+
+def pick_position(rng: random.Random, label: str, sk: str | None) -> int:
+    if label in POS_WEIGHTS:
+        w = POS_WEIGHTS[label]
+    elif label == "overview":
+        w = [55, 25, 12, 8] if sk in ("applications", "review_litigation", "fees", "active_disclosure") else [22, 24, 22, 32]
+    elif sk in (None, "overview"):
+        w = [70, 15, 8, 7]
+    elif sk in ("other_matters", "fees"):
+        w = [60, 22, 10, 8]
+    else:
+        w = [25, 25, 25, 25]
+    p = rng.choices([0, 1, 2, 3], weights=w)[0]
+    return rng.choice([3, 3, 4, 5, 6, 8]) if p == 3 else p
+
+
 def length_ok(text: str, label: str, sentence: bool) -> bool:
     n = len(text)
     if n > 400:
@@ -841,7 +951,8 @@ def build(seed: int = SEED) -> list[dict]:
         if not key or key in seen:
             return False
         seen[key] = 1
-        recs.append({"text": text, "label": label, "section_kind": sk, "generation": gen})
+        recs.append({"text": text, "label": label, "section_kind": sk, "generation": gen,
+                     "position": pick_position(rng, label, sk)})
         return True
 
     # paragraph records, interleaved by label so one report context yields a mix
@@ -905,7 +1016,8 @@ def build(seed: int = SEED) -> list[dict]:
     out = []
     for i, rec in enumerate(final, 1):
         out.append({"id": f"w-{i:06d}", "text": rec["text"], "label": rec["label"],
-                    "section_kind": rec["section_kind"], "generation": rec["generation"], "source": "written"})
+                    "section_kind": rec["section_kind"], "position": rec["position"],
+                    "generation": rec["generation"], "source": "written"})
     return out
 
 
