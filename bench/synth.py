@@ -1952,3 +1952,179 @@ def render_pdf(report: SynthReport) -> bytes:
             size = {"applications": 9.0, "review_litigation": 8.0}.get(key, 10.0)
             w.table(_spec(report, key), _PDF_COLS[key][0 if vertical else 1], size)
     return w.finish()
+
+
+# ---------------------------------------------------------------------------------------------
+# More table layouts (added for the table reader's tests; the layouts above are unchanged)
+# ---------------------------------------------------------------------------------------------
+
+EXTRA_TABLE_LAYOUTS = ("columns", "numbers_first", "vertical", "split_pages", "pipe_blank", "shuffled")
+_FOOTER_SHAPES = ("- {n} -", "第 {n} 页", "—{n}—", "第{n}页 共{m}页")
+
+
+def _flat_row(row: list[tuple]) -> tuple[list[str], list[str]]:
+    labels = [c[0].replace("\n", "") for c in row if not c[3]]
+    numbers = [c[0] for c in row if c[3]]
+    return labels, numbers
+
+
+def _data_rows(report: SynthReport, key: str) -> tuple[list[list[tuple]], list[list[tuple]]]:
+    """(header rows, data rows) of a table spec; a data row prints numbers."""
+    spec = _spec(report, key)
+    head, data = [], []
+    for row in spec:
+        (data if any(c[3] for c in row) else head).append(row)
+    return head, data
+
+
+def _columns_text(report: SynthReport, key: str) -> str:
+    """A PDF extractor that reads a ruled table column by column: every grid column top to
+    bottom (label columns first), one cell a line."""
+    spec = _spec(report, key)
+    _, ncols, starts = _occupancy(spec)
+    out = []
+    for c in range(ncols):
+        for placed in starts:
+            for col, cell in placed:
+                if col == c and cell[0]:
+                    out.append(cell[0].replace("\n", ""))
+    return "\n".join(out)
+
+
+def _numbers_first_text(report: SynthReport, key: str, rng: random.Random) -> str:
+    """Flat rows where a PDF put some rows' numbers before their label, or between the two
+    lines of a wrapped label (vertically centred cells)."""
+    lines = []
+    for row in _spec(report, key):
+        labels, numbers = _flat_row(row)
+        label, nums = " ".join(labels), " ".join(numbers)
+        x = rng.random()
+        if not numbers:
+            lines.append(label)
+        elif x < 0.3 and label:
+            lines += [nums, label]
+        elif x < 0.5 and len(label) > 8:
+            cut = rng.randint(3, len(label) - 3)
+            lines += [label[:cut], nums, label[cut:]]
+        else:
+            lines.append(f"{label} {nums}".strip())
+    return "\n".join(lines)
+
+
+def _vertical_text(report: SynthReport, key: str, rng: random.Random) -> str:
+    """A PDF text layer of a ruled table: header cells split over lines, merged group labels
+    spread one character (or a few) a line down the rows they span, long labels wrapped around
+    their numbers."""
+    spec = _spec(report, key)
+    _, _, starts = _occupancy(spec)
+    nrows = len(spec)
+    prefix: dict[int, list[str]] = {r: [] for r in range(nrows)}
+    head_lines: list[str] = []
+    for r, placed in enumerate(starts):
+        for _c, cell in placed:
+            text, rs, _cs, isnum = cell
+            if isnum or rs == 1 or not any(x[3] for x in spec[min(nrows - 1, r + 1)]):
+                continue
+            width = 1 if len(text) > rs // 2 + 3 else rng.choice((1, 4, 5))
+            pieces = [text[i:i + width] for i in range(0, len(text), width)]
+            top = r + max(0, (rs - len(pieces)) // 2)
+            for i, p in enumerate(pieces):
+                if top + i < nrows:
+                    prefix[top + i].append(p)
+    for r, placed in enumerate(starts):
+        row = spec[r]
+        if not any(c[3] for c in row):
+            parts = [c[0].split("\n") for c in row if c[0]]
+            depth = max((len(p) for p in parts), default=0)
+            for d in range(depth):
+                head_lines.append(" ".join(p[d] for p in parts if d < len(p)))
+            continue
+        own = [c[0].replace("\n", "") for _, c in placed if not c[3] and c[1] == 1]
+        nums = " ".join(c[0] for c in row if c[3])
+        pre = " ".join(prefix[r])
+        label = " ".join(own)
+        if len(label) > 22:
+            cut = rng.randint(14, 20)
+            head_lines += [f"{pre} {label[:cut]}".strip(), nums, label[cut:]]
+        else:
+            head_lines.append(" ".join(x for x in (pre, label, nums) if x))
+    return "\n".join(head_lines)
+
+
+def _split_pages_text(report: SynthReport, key: str, rng: random.Random) -> str:
+    """Flat rows broken across a page: a footer, the running title and (sometimes) the
+    repeated header rows between two data rows."""
+    head, data = _data_rows(report, key)
+    head_lines = [" ".join(_flat_row(r)[0]) for r in head]
+    rows = [" ".join(_flat_row(r)[0] + _flat_row(r)[1]) for r in data]
+    if len(rows) < 2:
+        return "\n".join(head_lines + rows)
+    cut = rng.randint(1, len(rows) - 1)
+    n = rng.randint(2, 9)
+    footer = rng.choice(_FOOTER_SHAPES).format(n=n, m=n + rng.randint(1, 5))
+    between = [footer, report.title]
+    if rng.random() < 0.5:
+        between += head_lines[-2:]
+    return "\n".join(head_lines + rows[:cut] + between + rows[cut:])
+
+
+def _pipe_blank_text(report: SynthReport, key: str) -> str:
+    """Pipe rows from a web page whose zeros are empty cells."""
+    out = []
+    for row in _grid_rows(_spec(report, key)):
+        cells = ["" if (isnum and t == "0") else t.replace("\n", "") for t, isnum in row]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def _shuffled_text(report: SynthReport, key: str, rng: random.Random) -> str:
+    """Flat rows, each with its own label, in another order than the template's (header rows
+    stay where they are)."""
+    spec = _spec(report, key)
+    lines: list[str | None] = []
+    rows = []
+    for row in spec:
+        labels, numbers = _flat_row(row)
+        if not numbers:
+            lines.append(" ".join(labels))
+            continue
+        own = [c[0].replace("\n", "") for c in row if not c[3] and c[1] == 1]
+        rows.append(" ".join((own or labels) + numbers))
+        lines.append(None)
+    if len(rows) > 2:
+        rng.shuffle(rows)
+    it = iter(rows)
+    return "\n".join(x if x is not None else next(it) for x in lines)
+
+
+def render_table_text(report: SynthReport, key: str, layout: str, seed: int = 0) -> str:
+    """One table (key: applications, review_litigation, active_disclosure, statistics) as text,
+    in one of TXT_LAYOUTS or EXTRA_TABLE_LAYOUTS."""
+    rng = random.Random(seed)
+    if layout in TXT_LAYOUTS:
+        rows = _table_rows(report, key, layout)
+        return ("\n\n" if layout == "cells" else "\n").join(rows)
+    if layout == "columns":
+        return _columns_text(report, key)
+    if layout == "numbers_first":
+        return _numbers_first_text(report, key, rng)
+    if layout == "vertical":
+        return _vertical_text(report, key, rng)
+    if layout == "split_pages":
+        return _split_pages_text(report, key, rng)
+    if layout == "pipe_blank":
+        return _pipe_blank_text(report, key)
+    if layout == "shuffled":
+        return _shuffled_text(report, key, rng)
+    raise ValueError(f"layout must be one of {TXT_LAYOUTS + EXTRA_TABLE_LAYOUTS}, not {layout!r}")
+
+
+def render_text_layout(report: SynthReport, layout: str, seed: int = 0, keys: tuple[str, ...] | None = None) -> str:
+    """The whole report as text with its tables (all, or `keys`) in `layout`; other tables flat."""
+    text = render_text(report, "flat")
+    for block in report.blocks:
+        if block[0] != "table" or (keys is not None and block[1] not in keys):
+            continue
+        flat = "\n".join(_table_rows(report, block[1], "flat"))
+        text = text.replace(flat, render_table_text(report, block[1], layout, seed), 1)
+    return text

@@ -35,3 +35,5 @@ class LoadedDocument:
     tables: list[Grid] = field(default_factory=list)
     pages: int | None = None
     warnings: list[str] = field(default_factory=list)
+    # The file's bytes, kept only for PDFs: pdfplumber's table finder re-reads them (tables stage).
+    raw: bytes | None = field(default=None, repr=False)

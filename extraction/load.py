@@ -1201,7 +1201,7 @@ def _load_pdf(data: bytes, filename: str) -> LoadedDocument:
     text = normalise_text(
         "\n".join("\n".join(ln for ln in lines if ln is not None) for lines in lines_per_page)
     )
-    return LoadedDocument(text=text, format="pdf", filename=filename, pages=pages, warnings=notes)
+    return LoadedDocument(text=text, format="pdf", filename=filename, pages=pages, warnings=notes, raw=data)
 
 
 def _strip_page_numbers(pages: list[list[str | None]]) -> None:

@@ -50,6 +50,7 @@ class State:
     warnings: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
     pipeline_info: dict = field(default_factory=dict)
+    previous: dict | None = None  # last year's summary of the same agency, for year-over-year checks
 
 
 _REPORT_WORDS = re.compile(r"政府信息公开|政务公开|信息公开")
@@ -119,14 +120,19 @@ def _figures(state: State) -> None:
 
 @registry.stage("tables")
 def _tables(state: State) -> None:
+    # A PDF's ruled tables are a second opinion when the text layer leaves a table open; that
+    # needs the file's bytes, which the loader may attach as `doc.raw` (optional).
+    raw = state.doc.raw if state.doc.format == "pdf" else None
     state.tables, warnings = extract_tables(state.doc.text, state.outline.sections, state.outline.generation,
-                                            state.doc.tables)
+                                            state.doc.tables, figures=state.figures, pdf_bytes=raw)
     state.warnings += warnings
 
 
 @registry.stage("checks")
 def _checks(state: State) -> None:
-    state.checks = run_checks(state.tables, state.figures)
+    state.checks = run_checks(state.tables, state.figures, text=state.doc.text,
+                              generation=state.outline.generation, year=state.year,
+                              previous=state.previous)
 
 
 @registry.stage("themes")
@@ -136,9 +142,12 @@ def _themes(state: State) -> None:
                                   prose="\n".join(p.text for p in state.narrative))
 
 
-def process_document(doc: LoadedDocument, data_sha256: str, *, classifier: ParagraphClassifier | None = None) -> dict:
+def process_document(doc: LoadedDocument, data_sha256: str, *, classifier: ParagraphClassifier | None = None,
+                     previous: dict | None = None) -> dict:
+    """`previous`: last year's summary of the same agency, when the caller already has it (the
+    store links years itself after the fact, see `checks.apply_previous`)."""
     clf = classifier or active_classifier()
-    state = State(doc=doc, sha256=data_sha256, filename=doc.filename, classifier=clf)
+    state = State(doc=doc, sha256=data_sha256, filename=doc.filename, classifier=clf, previous=previous)
     state.warnings += doc.warnings
     for name in PIPELINE:
         t0 = time.perf_counter()
@@ -150,7 +159,7 @@ def process_document(doc: LoadedDocument, data_sha256: str, *, classifier: Parag
 
 
 def process_bytes(data: bytes, filename: str, *, classifier: ParagraphClassifier | None = None,
-                  max_bytes: int | None = None) -> dict:
+                  max_bytes: int | None = None, previous: dict | None = None) -> dict:
     """Summary of one report file. Raises GovdigestError with a stable code on bad input."""
     doc = load(data, filename, max_bytes=max_bytes)
-    return process_document(doc, hashlib.sha256(data).hexdigest(), classifier=classifier)
+    return process_document(doc, hashlib.sha256(data).hexdigest(), classifier=classifier, previous=previous)

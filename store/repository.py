@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from extraction.checks import apply_previous
+
 from .models import Batch, Document, LabelChange, Original, Paragraph
 
 
@@ -72,6 +74,7 @@ def record_outcome(s: Session, data: bytes, filename: str, *, summary: dict | No
               "created_at": t, "updated_at": t, "queued_at": t, "started_at": t, "finished_at": t,
               "failing_checks": 0}
     if summary is not None:
+        link_years(s, summary)
         values.update(_summary_columns(summary))
     else:
         values.update(status="failed", error_code=code, error_message=message,
@@ -89,6 +92,10 @@ def record_outcome(s: Session, data: bytes, filename: str, *, summary: dict | No
 _DOC_BY_SHA = select(Document.id).where(Document.sha256 == bindparam("sha"))
 _ORIGINAL_EXISTS = select(Original.sha256).where(Original.sha256 == bindparam("sha"))
 _INSERT_ORIGINAL = insert(Original.__table__)
+_SUMMARY_BY_AGENCY_YEAR = (select(Document.id, Document.summary)
+                           .where(Document.agency == bindparam("agency"), Document.year == bindparam("year"),
+                                  Document.status == "done")
+                           .order_by(Document.id.desc()).limit(1))
 _INSERT_DOCUMENT = insert(Document.__table__).returning(Document.__table__.c.id)
 _INSERT_PARAGRAPH = insert(Paragraph.__table__)
 _DOCUMENT_DEFAULTS = {c.name: None for c in Document.__table__.columns if c.name != "id"}
@@ -100,7 +107,7 @@ def _summary_columns(summary: dict) -> dict:
         "status": "done", "error_code": None, "error_message": None, "format": summary["document"]["format"],
         "agency": report.get("agency"), "year": report.get("year"), "template": report.get("template"),
         "is_report": report.get("is_report"),
-        "failing_checks": sum(1 for c in summary.get("checks", []) if c["status"] == "fail"),
+        "failing_checks": _failing(summary),
         "summary": summary, "pipeline_version": summary["pipeline"]["version"],
         "timings": summary["pipeline"].get("timings_ms"), "finished_at": now(),
     }
@@ -129,11 +136,33 @@ def save_summary(s: Session, doc: Document, summary: dict) -> None:
             Paragraph.document_id == doc.id, Paragraph.reviewed_at.is_not(None)))
     }
     s.execute(delete(Paragraph).where(Paragraph.document_id == doc.id))
+    link_years(s, summary)
     rows = _paragraph_rows(doc.id, summary, reviewed)
     if rows:
         s.execute(insert(Paragraph), rows)
     for key, value in _summary_columns(summary).items():
         setattr(doc, key, value)
+
+
+def link_years(s: Session, summary: dict) -> None:
+    """Year-over-year checks need the same agency's neighbouring reports, which only the store
+    knows: check this summary against last year's, and next year's (if stored) against this one."""
+    report = summary.get("report") or {}
+    agency, year = report.get("agency"), report.get("year")
+    if not agency or not year:
+        return
+    conn = s.connection()
+    previous = conn.execute(_SUMMARY_BY_AGENCY_YEAR, {"agency": agency, "year": year - 1}).first()
+    apply_previous(summary, previous[1] if previous else None)
+    for doc_id, later in conn.execute(_SUMMARY_BY_AGENCY_YEAR, {"agency": agency, "year": year + 1}).all():
+        later = dict(later)  # a new object, so the JSON column is written
+        if apply_previous(later, summary):
+            conn.execute(update(Document).where(Document.id == doc_id).values(
+                summary=later, failing_checks=_failing(later)))
+
+
+def _failing(summary: dict) -> int:
+    return sum(1 for c in summary.get("checks", []) if c["status"] == "fail")
 
 
 def save_failure(s: Session, doc: Document, code: str, message: str, pipeline_version: str | None = None) -> None:

@@ -529,12 +529,17 @@ def test_filters_and_review_on_postgresql(postgres_url, tmp_path):
     from store.db import engine
 
     admin = os.environ.get("GOVDIGEST_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-    url = fresh_database(admin, "govdigest_api_test")
+    name = f"govdigest_api_test_{os.getpid()}"  # other checkouts may use the same server at the same time
+    url = fresh_database(admin, name)
     app, cfg, tokens = build(tmp_path, url=url)
     try:
         _filters_and_review(app, tokens)
     finally:
         engine(url).dispose()
+        import psycopg
+
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _filters_and_review(app, tokens):

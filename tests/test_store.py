@@ -55,3 +55,43 @@ def test_store_postgres_roundtrip(postgres_url, report_2019_bytes):
         s.commit()
         again, created_again = store_file(s, report_2019_bytes, "pg.txt")
         assert created and not created_again and again.id == doc.id
+
+
+def _next_year(summary: dict, carried_over_total: float) -> dict:
+    """The same agency's report one year later, whose 二、上年结转 total is `carried_over_total`."""
+    import copy
+
+    later = copy.deepcopy(summary)
+    later["report"]["year"] += 1
+    later["document"]["sha256"] = "0" * 64
+    later["tables"]["applications"]["rows"]["carried_over"][6] = carried_over_total
+    return later
+
+
+def _rule(summary: dict, rule: str) -> dict | None:
+    return next((c for c in summary["checks"] if c["rule"] == rule), None)
+
+
+def test_store_links_years_of_one_agency_both_ways(sqlite_url, report_2019_bytes, classifier):
+    from extraction.pipeline import process_bytes
+    from store.repository import record_outcome
+
+    first = process_bytes(report_2019_bytes, "2019.txt", classifier=classifier)
+    carried_forward = first["tables"]["applications"]["rows"]["carried_forward"][6]
+    assert _rule(first, "year_over_year.carried_over") is None  # nothing stored yet
+    matching, wrong = _next_year(first, carried_forward), _next_year(first, carried_forward + 3)
+    with session(sqlite_url) as s:
+        # Next year arrives first: it cannot be checked yet ...
+        later_id = record_outcome(s, b"later", "later.txt", summary=wrong, fmt="txt")
+        assert _rule(wrong, "year_over_year.carried_over") is None
+        # ... and is checked once last year's report is stored, with the mismatch counted as failing.
+        record_outcome(s, report_2019_bytes, "2019.txt", summary=first, fmt="txt")
+        s.commit()
+        later = s.get(Document, later_id)
+        check = _rule(later.summary, "year_over_year.carried_over")
+        assert check["status"] == "fail" and check["expected"] == carried_forward
+        assert later.failing_checks >= 1
+        # Reprocessing next year with the right number passes against the stored previous year.
+        save_summary(s, later, matching)
+        s.commit()
+        assert _rule(s.get(Document, later_id).summary, "year_over_year.carried_over")["status"] == "pass"

@@ -1,4 +1,6 @@
+"""The table readers on small hand-written inputs (every text here is written for the test)."""
 from extraction.document import Grid
+from extraction.table_layouts import grid_rows, read_applications_rows, read_review_rows
 from extraction.tables import (
     APP_ROWS_2021,
     application_identity_failures,
@@ -12,6 +14,7 @@ from extraction.tables import (
 def test_tables_split_glued_row_uses_row_total():
     assert split_glued("21710000218", 7) == [[217, 1, 0, 0, 0, 0, 218]]
     assert [2, 7, 0, 0, 20, 1, 30] in split_glued("270020130", 7)
+    assert [27, 0, 0, 2, 0, 1, 30] in split_glued("270020130", 7)
 
 
 def test_tables_glued_rows_decided_by_column_identities():
@@ -20,11 +23,14 @@ def test_tables_glued_rows_decided_by_column_identities():
     rows["granted"] = [20, 0, 0, 2, 0, 1, 23]
     rows["unavailable_not_held"] = [7, 0, 0, 0, 0, 0, 7]
     rows["total"] = [27, 0, 0, 2, 0, 1, 30]
+    # no readable labels at all: 25 glued rows are the 2021 template's rows in order
     text = "\n".join(f"label{''.join(str(v) for v in rows[k])}" for k in APP_ROWS_2021)
     res = parse_applications_text(text, "2021")
     assert res.data["rows"]["new_received"] == [27, 0, 0, 2, 0, 1, 30]
     assert res.data["rows"]["granted"] == [20, 0, 0, 2, 0, 1, 23]
     assert not application_identity_failures(res.data["rows"])
+    assert res.outcome == "solved"
+    assert res.evidence["applications.new_received[0]"]["status"] == "solved"
 
 
 def test_tables_review_glued_blocks():
@@ -36,12 +42,22 @@ def test_tables_review_glued_blocks():
 def test_tables_grid_with_empty_cells_counts_zero():
     header = [["申请人情况", "申请人情况", "申请人情况", "", "", "", "", ""]]
     rows = [[label] + ["1", "", "", "", "", "", "1"] for label in [
-        "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量"]]
+        "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "（七）总计", "四、结转下年度继续办理"]]
     grid = Grid(header + rows, spans={(0, 1), (0, 2)})
-    from extraction.tables import _grid_text
+    res = read_applications_rows(grid_rows(grid, None), [], "grid")
+    assert res.data["rows"]["new_received"] == [1, 0, 0, 0, 0, 0, 1]
+    assert res.evidence["applications.new_received[1]"] == {
+        "value": 0, "source_text": "", "start": 0, "end": 0, "status": "read"}
 
-    text = _grid_text(grid)
-    assert "本年新收政府信息公开申请数量 1 0 0 0 0 0 1" in text
+
+def test_tables_review_data_row_without_label_blank_cells_are_zero():
+    head = [["行政复议"] * 5 + ["行政诉讼"] * 10,
+            ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] + ["未经复议直接起诉"] * 5 + ["复议后起诉"] * 5,
+            ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3]
+    data = [["2", "", "1", "", "3"] + [""] * 10]
+    spans = {(0, c) for c in range(1, 15) if c != 5} | {(1, c) for c in (6, 7, 8, 9, 11, 12, 13, 14)}
+    res = read_review_rows(grid_rows(Grid(head + data, spans=spans), None), [], "grid")
+    assert res.data == {"review": [2, 0, 1, 0, 3], "litigation_direct": [0] * 5, "litigation_after_review": [0] * 5}
 
 
 def test_tables_missing_rows_are_reported_not_shifted():
@@ -50,6 +66,7 @@ def test_tables_missing_rows_are_reported_not_shifted():
     assert res.data["rows"]["new_received"] == [3, 0, 0, 0, 0, 0, 3]
     assert res.data["rows"]["total"] == [3, 0, 0, 0, 0, 0, 3]
     assert "granted" not in res.data["rows"]
+    assert "granted" in res.missing and "carried_over" in res.missing
 
 
 def test_tables_extract_uses_section_regions(report_2019_text):
@@ -59,3 +76,6 @@ def test_tables_extract_uses_section_regions(report_2019_text):
     tables, warnings = extract_tables(report_2019_text, o.sections, o.generation, [])
     assert tables["active_disclosure"]["normative_documents"] == {"new_made": 2, "new_published": 2, "total_published": 9}
     assert warnings == []
+    assert tables["readings"]["applications"]["outcome"] == "read"
+    ev = tables["evidence"]["applications.new_received[3]"]
+    assert report_2019_text[ev["start"]:ev["end"]] == "1" and ev["status"] == "read"

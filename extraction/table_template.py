@@ -1,0 +1,358 @@
+"""The fixed parts of the three standard tables and the legacy 统计表, shared by the readers,
+the solver and the checks: row keys in template order, the label patterns that find a row,
+text helpers (masking the digits that belong to labels, squashing whitespace with an offset
+map, number tokens) and the prose statements that name a table cell ("受理申请70件" = 一's 总计).
+
+Everything here works on NFKC text (the loader normalises), so brackets are ASCII "()".
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+APPLICATION_COLUMNS = ["natural_person", "commercial", "research", "social_org", "legal_service", "other", "total"]
+REVIEW_COLUMNS = ["maintained", "corrected", "other", "pending", "total"]
+REVIEW_BLOCKS = ["review", "litigation_direct", "litigation_after_review"]
+
+HEAD_ROWS = ["new_received", "carried_over"]
+REFUSED = ["refused_state_secret", "refused_prohibited", "refused_security_stability", "refused_third_party",
+           "refused_internal", "refused_process", "refused_enforcement_file", "refused_query"]
+UNAVAILABLE = ["unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear"]
+REJECTED = ["rejected_petition", "rejected_duplicate", "rejected_publication", "rejected_excessive",
+            "rejected_confirmation"]
+OTHER_2021 = ["other_no_correction", "other_no_fee", "other"]
+RESULT_ROWS_2021 = ["granted", "partially_granted", *REFUSED, *UNAVAILABLE, *REJECTED, *OTHER_2021]
+RESULT_ROWS_2019 = ["granted", "partially_granted", *REFUSED, *UNAVAILABLE, *REJECTED, "other"]
+APP_ROWS_2021 = [*HEAD_ROWS, *RESULT_ROWS_2021, "total", "carried_forward"]
+APP_ROWS_2019 = [*HEAD_ROWS, *RESULT_ROWS_2019, "total", "carried_forward"]
+# Every result row of either template (other_* only in 2021); identity B sums the ones present.
+RESULT_KEYS = frozenset(RESULT_ROWS_2021)
+BALANCE_KEYS = ("new_received", "carried_over", "total", "carried_forward")
+# Canonical order of every row key (for output order when rows arrive shuffled).
+APP_ORDER = {k: i for i, k in enumerate(APP_ROWS_2021)}
+
+# Row label patterns, matched on squashed text (no whitespace). Keywords are short on purpose:
+# PDF extraction wraps labels, drops characters ("其他法律行政止公开") and interleaves the
+# one-character vertical group labels.
+APP_LABELS: list[tuple[str, str]] = [
+    ("new_received", r"本年度?新收|新收[^,，。;；]{0,6}申请(?:数量|数)"),
+    ("carried_over", r"上年度?结转"),
+    ("granted", r"予以公开"),
+    ("partially_granted", r"部分公开"),
+    ("refused_state_secret", r"国家秘密"),
+    ("refused_prohibited", r"法律行政法规禁止|其他法律|法规禁止公开"),
+    ("refused_security_stability", r"三安全一稳定|危及"),
+    ("refused_third_party", r"第三方"),
+    ("refused_internal", r"内部事务"),
+    ("refused_process", r"过程性"),
+    ("refused_enforcement_file", r"执法案卷"),
+    ("refused_query", r"行政查询|查询事项"),
+    ("unavailable_not_held", r"不掌握"),
+    ("unavailable_needs_creation", r"另行制作|没有现成"),
+    ("unavailable_unclear", r"补正后|仍不明确"),
+    ("rejected_petition", r"信访|举报投诉"),
+    ("rejected_duplicate", r"重复申请"),
+    ("rejected_publication", r"出版物"),
+    ("rejected_excessive", r"大量反复"),
+    ("rejected_confirmation", r"重新出具|确认或"),
+    ("other_no_correction", r"不补正"),
+    ("other_no_fee", r"收费通知|缴纳费用"),
+    ("carried_forward", r"结转下年度?|结转至下|下年度继续|转入下年"),
+]
+APP_LABEL_RES = [(k, re.compile(p)) for k, p in APP_LABELS]
+OTHER_2021_RE = re.compile(r"3\.其他|其他(?!法律|结果|处理|组织|情形)")
+OTHER_2019_RE = re.compile(r"其他处理")
+TOTAL_RE = re.compile(r"七\)?、?总计|\(七\)合计")
+TOTAL_LOOSE_RE = re.compile(r"总计|合计")
+# The table's own header ("自然人" alone also occurs in prose: "其中自然人申请3件").
+APP_HEADER_RE = re.compile(r"勾稽|申请人情况|自然人(?=.{0,24}?(?:法人|商业|科研|总计))")
+
+REVIEW_HEADER_CHARS = set("行政复议诉讼未经直接起诉后结果维持纠正其他尚未审结总计合情况()、:")
+REVIEW_BLOCK_LABELS = [("review", re.compile(r"^行政复议|复议(?!后)")),
+                       ("litigation_after_review", re.compile(r"复议后")),
+                       ("litigation_direct", re.compile(r"未经复议|直接起诉"))]
+
+# 表二 rows: (key, pattern, columns per generation)
+AD_ROWS_2021 = [
+    ("regulations", r"^规章|规章$|(?<!行政)规章(?!制度)", ["issued", "repealed", "in_force"]),
+    ("normative_documents", r"规范性文件", ["issued", "repealed", "in_force"]),
+    ("licensing", r"行政许可", ["decisions"]),
+    ("punishment", r"行政处罚", ["decisions"]),
+    ("coercion", r"行政强制", ["decisions"]),
+    ("fees", r"行政事业性收费|事业性收费", ["amount"]),
+]
+AD_ROWS_2019 = [
+    ("regulations", r"^规章|规章$|(?<!行政)规章(?!制度)", ["new_made", "new_published", "total_published"]),
+    ("normative_documents", r"规范性文件", ["new_made", "new_published", "total_published"]),
+    ("licensing", r"行政许可", ["previous", "change", "decisions"]),
+    ("other_services", r"其他对外管理服务事项|对外管理服务", ["previous", "change", "decisions"]),
+    ("punishment", r"行政处罚", ["previous", "change", "decisions"]),
+    ("coercion", r"行政强制", ["previous", "change", "decisions"]),
+    ("fees", r"行政事业性收费|事业性收费", ["previous", "change"]),
+    ("procurement", r"政府集中采购|集中采购", ["projects", "amount"]),
+]
+AD_HEADER_RE = re.compile(r"第二十条|信息内容|本年制发|本年废止|现行有效|本年处理决定|本年收费金额|本年新制作|本年新公开"
+                          r"|对外公开总数|上一年项目|本年增|处理决定数量|采购项目数量|采购总金额|单位:万元")
+
+# Legacy 统计表
+STAT_UNITS = ("万元", "人次", "元", "条", "件", "次", "个", "篇", "项", "份", "场", "人", "户", "家", "天", "%")
+STAT_KEYS: list[tuple[str, re.Pattern]] = [
+    ("review", re.compile(r"行政复议")),
+    ("litigation", re.compile(r"^(?!.*举报).*行政诉讼")),
+    ("complaints", re.compile(r"举报|申诉")),
+    ("fees", re.compile(r"收取费用|收费|费用")),
+    ("active_normative", re.compile(r"主动公开.*规范性文件")),
+    ("normative_issued", re.compile(r"制发.*规范性文件|规范性文件.*总数")),
+    ("active_total", re.compile(r"主动公开(?:政府)?(?:信息|文件)(?:总?数|条数)|主动公开.*总数|主动公开(?:政府)?信息$")),
+    ("hotspot_responses", re.compile(r"回应")),
+    ("applications_in_person", re.compile(r"当面")),
+    ("applications_online", re.compile(r"网络申请|网上申请|电子邮件|互联网")),
+    ("applications_mail", re.compile(r"信函|传真")),
+    ("applications_total", re.compile(r"(?:受理|收到).*(?:申请|依申请).*(?:总数|数)$|申请总数")),
+    ("partially_granted", re.compile(r"部分公开")),
+    ("refused", re.compile(r"不同意公开|不予公开")),
+    ("granted", re.compile(r"同意公开")),
+    ("not_exist", re.compile(r"不存在|非本机关")),
+    ("other_answers", re.compile(r"其他类型答复|其他答复")),
+    ("answers_total", re.compile(r"答复(?:总数|数)$|答复总数")),
+    ("trainings", re.compile(r"培训")),
+]
+STAT_GROUPS = {"applications_total": ("applications_in_person", "applications_online", "applications_mail"),
+               "answers_total": ("granted", "partially_granted", "refused", "not_exist", "other_answers")}
+STAT_HEADER_RE = re.compile(r"指标名称|计量单位|本年度|历年累计|(?:19|20)\d\d年度?|累计")
+STAT_GROUP_LINE_RE = re.compile(r"^[一二三四五六七八九十]{1,2}、[^\d]{0,14}?(?:情况|统计)")
+
+
+def stat_key(indicator: str) -> str | None:
+    name = re.sub(r"^(?:其中[:：]?)?\s*(?:\d{1,2}[.、.]|[(（]\d{1,2}[)）])?", "", indicator)
+    for key, pat in STAT_KEYS:
+        if pat.search(name):
+            return key
+    return None
+
+
+# ------------------------------------------------------------------------------------ text helpers
+
+# Digits that belong to labels: enumerators ("1.属于国家秘密", glued "00000002.其他法律"),
+# 第二十条第(一)项, "(1)", notes "(其中修订16件)", years in headers ("2017年度").
+LABEL_DIGITS = re.compile(
+    r"(?<![\d.])\d{1,2}[.．、](?=[^\d\s])|\d[.．、](?=[\u4e00-\u9fff])|第[一二三四五六七八九十\d]+[项条]"
+    r"|[(（]\d{1,2}[)）]|(?<!\d)(?:199\d|20[0-4]\d)[ \t]?年度?"
+)
+NOTE = re.compile(r"[(（](?:其中|含|包括|注)[^)）]{0,40}[)）]")
+NUMBER = re.compile(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?|(?:(?<=[ \t|])|(?<=^))[—–－/](?=[ \t|]|$)", re.M)
+PAGE_FOOTER = re.compile(r"(?m)^[ \t]*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?)[ \t]*$")
+
+
+def mask_labels(text: str) -> str:
+    """`text` with label digits, notes and page footers blanked (same length, offsets kept)."""
+    def blank(m: re.Match) -> str:
+        return " " * len(m.group(0))
+
+    if "页" in text or "-" in text or "—" in text or "–" in text:
+        text = PAGE_FOOTER.sub(blank, text)
+    if "(" in text or "（" in text:
+        text = NOTE.sub(blank, text)
+    return LABEL_DIGITS.sub(blank, text)
+
+
+@dataclass(slots=True)
+class Tok:
+    """One printed number (or an explicit empty cell) with its document offsets."""
+
+    text: str
+    start: int
+    end: int
+    blank: bool = False  # an explicit empty cell of a grid / pipe row: 0
+
+    @property
+    def splittable(self) -> bool:
+        return not self.blank and self.text.isdigit() and len(self.text) > 1
+
+
+def tokens(text: str, lo: int, hi: int, masked: str | None = None) -> list[Tok]:
+    """Number tokens of text[lo:hi] (document offsets); `masked` is mask_labels(text[lo:hi]) if known."""
+    m = masked if masked is not None else mask_labels(text[lo:hi])
+    out = []
+    signs = "+" in m or "-" in m
+    commas = "," in m
+    for t in NUMBER.finditer(m):
+        raw = t.group(0)
+        s = t.start()
+        if raw in "—–－/":  # a dash or slash standing alone in a row: an empty cell, 0
+            out.append(Tok("", lo + s, lo + s, blank=True))
+            continue
+        if signs and raw[0] in "+-":
+            before = m[s - 1:s]
+            if before and not before.isspace() and before != "|":
+                raw, s = raw[1:], s + 1
+        if commas and "," in raw:
+            raw = raw.replace(",", "")
+        out.append(Tok(raw, lo + s, lo + t.end()))
+    return out
+
+
+def number_value(raw: str) -> int | float:
+    if raw.isdigit():
+        return int(raw)
+    if raw == "":
+        return 0
+    v = float(raw)
+    return int(v) if v.is_integer() and "." not in raw else v
+
+
+_WS = " \t\n\r\f\v|\u3000\xa0"
+_FOLD = {ord("（"): "(", ord("）"): ")", ord("："): ":", ord("，"): ",", ord("、"): "、"}
+_WS_DELETE = {**{ord(c): None for c in _WS}, **_FOLD}
+_WS_DIGITS_DELETE = {**{ord(c): None for c in _WS + "0123456789.+-"}, **_FOLD}
+
+
+_DEL_WS = re.compile(r"[ \t\n\r\f\v|\u3000\xa0]+")
+_DEL_WS_DIGITS = re.compile(r"[ \t\n\r\f\v|\u3000\xa00-9.+\-]+")
+
+
+class Squashed:
+    """text[lo:hi] without whitespace and pipes (and, with `digits=False`, without digits, points
+    and signs: labels that a PDF wrapped around their own numbers read whole again), with a map
+    back to document offsets."""
+
+    __slots__ = ("s", "_lo", "_seg", "_del", "_sq_starts", "_orig_starts")
+
+    def __init__(self, text: str, lo: int, hi: int, digits: bool = True):
+        self._seg = seg = text[lo:hi]
+        self.s = seg.translate(_WS_DELETE if digits else _WS_DIGITS_DELETE)
+        self._lo = lo
+        self._del = _DEL_WS if digits else _DEL_WS_DIGITS
+        self._sq_starts: list[int] | None = None
+        self._orig_starts: list[int] = []
+
+    def _build(self) -> None:
+        sq, orig = [0], [0]
+        kept = 0
+        prev = 0
+        for m in self._del.finditer(self._seg):
+            a, b = m.span()
+            kept += a - prev
+            prev = b
+            sq.append(kept)
+            orig.append(b)
+        self._sq_starts, self._orig_starts = sq, orig
+
+    def offset(self, i: int) -> int:
+        """Document offset of squashed position i (i may equal len(s))."""
+        if self._sq_starts is None:
+            self._build()
+        k = bisect.bisect_right(self._sq_starts, i) - 1
+        return self._lo + self._orig_starts[k] + (i - self._sq_starts[k])
+
+    def end_offset(self, i: int) -> int:
+        """Document offset just after squashed position i-1."""
+        return self.offset(i - 1) + 1 if i > 0 else self.offset(0)
+
+
+# ------------------------------------------------------------------------------------ prose facts
+
+@dataclass
+class Fact:
+    """A prose statement about a table figure: the cells of `rule` (see fact_cells) add up to value."""
+
+    rule: str
+    value: float
+    start: int
+    end: int
+    phrase: str
+    with_carried: bool = False  # "受理…(含上年结转)": 一 + 二 is an accepted reading too
+
+
+_FACT_CELLS = {
+    "prose.applications_received": (["applications.new_received[6]"], ["statistics.applications_total.this_year"]),
+    "prose.applications_answered": (["applications.total[6]"], ["statistics.answers_total.this_year"]),
+    "prose.carried_over": (["applications.carried_over[6]"], []),
+    "prose.carried_forward": (["applications.carried_forward[6]"], []),
+    "prose.review_total": (["review_litigation.review[4]"], ["statistics.review.this_year"]),
+    "prose.litigation_total": (["review_litigation.litigation_direct[4]",
+                                "review_litigation.litigation_after_review[4]"], ["statistics.litigation.this_year"]),
+    "prose.active_total": ([], ["statistics.active_total.this_year"]),
+}
+
+
+def fact_cells(rule: str, legacy: bool) -> list[str]:
+    modern, old = _FACT_CELLS.get(rule, ([], []))
+    return old if legacy else modern
+
+
+_CLAUSE_STOP = "，,。；;：:！!？?\n（）()"
+_BOTH = re.compile(r"行政复议[、和及与或]行政诉讼|复议[、和及与或]诉讼")
+_PROSE_RULES: list[tuple[str, re.Pattern, tuple[str, ...]]] = [
+    ("prose.carried_over", re.compile(r"上年(?:度)?结转"), ("件",)),
+    ("prose.carried_forward", re.compile(r"结转(?:至|到)?下(?:一)?年度?|顺延|转入下(?:一)?年|下年度继续|结转下一年"), ("件",)),
+    ("prose.applications_received", re.compile(r"(?:受理|收到|新收|接收|共收)[^，,。；;]{0,14}申请"
+                                               r"|申请[^，,。；;]{0,4}(?:受理|收到)|受理依申请|依申请公开[^，,。；;]{0,6}(?:事项|申请)"),
+     ("件",)),
+    ("prose.applications_answered", re.compile(r"答复|办结|办理完毕|已办理"), ("件",)),
+    ("prose.review_total", re.compile(r"行政复议"), ("件",)),
+    ("prose.litigation_total", re.compile(r"行政诉讼"), ("件",)),
+    ("prose.active_total", re.compile(r"主动公开[^，,。；;]{0,12}(?:政府)?信息|主动公开[^，,。；;]{0,6}文件"), ("条", "件")),
+]
+_ABOUT_APPLICATIONS = re.compile(r"申请")
+_OTHER_CHANNEL = re.compile(r"热线|12345|留言|咨询|来信|信件|诉求|投诉件|建议|提案")
+_NOT_COUNT_CONTEXT = re.compile(r"率|%|比|同比|万元|人次|工作日|日内|天|其中|分别")
+_AFTER_KEYWORD = {"prose.carried_forward": re.compile(r"^[^，,。；;]{0,4}(?:结转|顺延|转入下)"),
+                  "prose.applications_received": re.compile(r"^件?(?:依)?申请"),
+                  "prose.carried_over": re.compile(r"^[^，,。；;]{0,4}上年(?:度)?结转")}
+
+
+def prose_facts(text: str, figures: list[dict]) -> list[Fact]:
+    """Prose figures that state a table figure. The clause around the number decides which:
+    "共收到70件申请" = 一's 总计, "1件结转下年度继续办理" = 四, "行政复议、行政诉讼0件" = both zero.
+    The first statement of each kind counts (later ones are usually breakdowns)."""
+    out: list[Fact] = []
+    seen: set[str] = set()
+    for f in figures:
+        unit = f.get("unit")
+        if unit not in ("件", "条") or f.get("approximate"):
+            continue
+        s, e = f["start"], f["end"]
+        a = s
+        while a > 0 and s - a < 40 and text[a - 1] not in _CLAUSE_STOP:
+            a -= 1
+        b = e
+        while b < len(text) and b - e < 24 and text[b] not in _CLAUSE_STOP:
+            b += 1
+        before, after = text[a:s], text[e:b]
+        if text[s:s + 1] in "一两" or before[-1:] in ("每", "逐", "单"):  # "每一件申请" is no count
+            continue
+        if _NOT_COUNT_CONTEXT.search(before[-4:]) or re.match(r"^[^，,。；;]{0,3}(?:次|%)", after):
+            continue
+        value = f["value"]
+        if unit == "件" and _BOTH.search(before[-12:]) and value == 0:
+            for rule in ("prose.review_total", "prose.litigation_total"):
+                if rule not in seen:
+                    seen.add(rule)
+                    out.append(Fact(rule, 0, s, e, text[a:b]))
+            continue
+        for rule, pat, units in _PROSE_RULES:
+            if unit not in units:
+                continue
+            after_pat = _AFTER_KEYWORD.get(rule)
+            if not (pat.search(before) or (after_pat is not None and after_pat.search(after))):
+                continue
+            if rule == "prose.applications_answered" and (re.search(r"结转|上年|复议|诉讼|同意|不予|部分|类型|不存在",
+                                                                     before[-10:])
+                                                           or not _ABOUT_APPLICATIONS.search(f.get("text") or "")
+                                                           or _OTHER_CHANNEL.search(f.get("text") or "")):
+                continue
+            if rule in ("prose.review_total", "prose.litigation_total") and re.search(r"复议后|不服|纠错", before):
+                continue
+            if rule == "prose.applications_received" and re.search(r"结转|答复|办结|复议|诉讼", before[-8:]):
+                continue
+            if rule == "prose.review_total" and re.search(r"诉讼", before[-4:]):
+                continue
+            with_carried = rule == "prose.applications_received" and bool(
+                re.search(r"含上年|包括上年|含结转", text[a:min(len(text), b + 12)]))
+            if rule not in seen:
+                seen.add(rule)
+                out.append(Fact(rule, value, s, e, text[a:b], with_carried))
+            break
+    return out
