@@ -5,12 +5,17 @@ Used by `govdigest process`; the Celery worker calls the same `process_bytes`.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from extraction.errors import GovdigestError
-from extraction.pipeline import process_bytes
+from extraction.pipeline import process_many
+
+# Documents per pipeline call: the classifier labels a batch in one go (about twice as fast per
+# document as one at a time, measured); larger batches gain nothing and delay the progress bar.
+BATCH = 16
 
 
 @dataclass
@@ -25,17 +30,32 @@ class Outcome:
     format: str | None = None
 
 
-def _run(name: str, stem: str, data: bytes) -> Outcome:
+def _run_batch(batch: list[tuple[str, str, bytes]]) -> list[Outcome]:
     import hashlib
 
-    sha = hashlib.sha256(data).hexdigest()
-    try:
-        summary = process_bytes(data, name)
-        return Outcome(name, stem, sha, summary=summary, format=summary["document"]["format"])
-    except GovdigestError as exc:
-        return Outcome(name, stem, sha, code=exc.code, message=exc.message)
-    except Exception as exc:  # a bug must not stop the batch; the file is kept and marked
-        return Outcome(name, stem, sha, code="internal_error", message=f"{type(exc).__name__}: {exc}")
+    outcomes = []
+    results = process_many([(data, name) for name, _, data in batch])
+    for (name, stem, data), result in zip(batch, results, strict=True):
+        sha = hashlib.sha256(data).hexdigest()
+        if isinstance(result, dict):
+            outcomes.append(Outcome(name, stem, sha, summary=result, format=result["document"]["format"]))
+        elif isinstance(result, GovdigestError):
+            outcomes.append(Outcome(name, stem, sha, code=result.code, message=result.message))
+        else:  # a bug must not stop the batch; the file is kept and marked
+            outcomes.append(Outcome(name, stem, sha, code="internal_error",
+                                    message=f"{type(result).__name__}: {result}"))
+    return outcomes
+
+
+def _batches(items: Iterator[tuple[str, str, bytes]], size: int) -> Iterator[list[tuple[str, str, bytes]]]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def warm_worker() -> None:
@@ -51,19 +71,22 @@ def warm_worker() -> None:
         pass
 
 
-def _run_packed(args):
-    return _run(*args)
-
-
 def run_many(items: Iterator[tuple[str, str, bytes]], jobs: int = 1) -> Iterator[Outcome]:
     """Outcomes in input order; `jobs` > 1 uses a local process pool (no broker needed)."""
     if jobs <= 1:
         warm_worker()
-        for name, stem, data in items:
-            yield _run(name, stem, data)
+        for batch in _batches(items, BATCH):
+            yield from _run_batch(batch)
         return
+    # A bounded window of batches in flight (pool.map would read every file into memory first).
     with ProcessPoolExecutor(max_workers=jobs, initializer=warm_worker) as pool:
-        yield from pool.map(_run_packed, items, chunksize=8)
+        pending: deque = deque()
+        for batch in _batches(items, BATCH):
+            pending.append(pool.submit(_run_batch, batch))
+            if len(pending) >= 4 * jobs:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
 
 
 def default_jobs() -> int:

@@ -1,6 +1,7 @@
 """The pipeline: bytes in, summary out. No database, queue or HTTP here.
 
-The CLI, the Celery worker and the HTTP API all call `process_bytes`.
+The CLI, the Celery worker and the HTTP API all call `process_bytes`, or `process_many` for
+several documents at once (the same stages; batch stages run once for all of them).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 
 from . import registry
 from .checks import run_checks
-from .classify import ParagraphClassifier, active_classifier, label_paragraphs
+from .classify import ParagraphClassifier, active_classifier, label_documents
 from .document import LoadedDocument
 from .errors import GovdigestError
 from .figures import extract_figures
@@ -87,11 +88,17 @@ def _paragraphs(state: State) -> None:
         (state.headings if p.is_heading else state.narrative).append(p)
 
 
-@registry.stage("classify")
-def _classify(state: State) -> None:
-    # One predict call for the paragraphs and the sentences of possibly mixed ones; bulk paths
-    # label many documents per call with the same function (classify.label_documents).
-    state.labels = label_paragraphs(state.classifier, state.narrative, state.outline.generation)
+@registry.batch_stage("classify")
+def _classify(states: list[State]) -> None:
+    # One predict call for the paragraphs, and the sentences of possibly mixed ones, of all the
+    # documents that share a classifier.
+    groups: dict[int, list[State]] = {}
+    for st in states:
+        groups.setdefault(id(st.classifier), []).append(st)
+    for group in groups.values():
+        labels = label_documents(group[0].classifier, [(st.narrative, st.outline.generation) for st in group])
+        for st, lab in zip(group, labels, strict=True):
+            st.labels = lab
 
 
 @registry.stage("items")
@@ -142,20 +149,56 @@ def _themes(state: State) -> None:
                                   prose="\n".join(p.text for p in state.narrative))
 
 
+def _run_stages(states: list[State]) -> list[dict | Exception]:
+    """Every stage over every state; a document whose stage raises drops out, the rest go on."""
+    failed: dict[int, Exception] = {}
+    for name in PIPELINE:
+        live = [i for i in range(len(states)) if i not in failed]
+        many = registry.get_batch(name)
+        if many is not None and len(live) > 1:
+            t0 = time.perf_counter()
+            try:
+                many([states[i] for i in live])
+            except Exception:  # noqa: BLE001 - one bad document must not fail the others: redo one by one
+                pass
+            else:
+                share = round((time.perf_counter() - t0) * 1000 / len(live), 3)
+                for i in live:
+                    states[i].timings[name] = share
+                continue
+        one = registry.get(name)
+        for i in live:
+            t0 = time.perf_counter()
+            try:
+                one(states[i])
+            except Exception as exc:  # noqa: BLE001 - handed to the caller with the document
+                failed[i] = exc
+            states[i].timings[name] = round((time.perf_counter() - t0) * 1000, 3)
+    out: list[dict | Exception] = []
+    for i, st in enumerate(states):
+        if i in failed:
+            out.append(failed[i])
+            continue
+        st.pipeline_info = {"version": PIPELINE_VERSION, "classifier": st.classifier.version,
+                            "dictionary": dictionary_id(), "timings_ms": st.timings}
+        out.append(build_summary(st))
+    return out
+
+
+def _state(doc: LoadedDocument, data_sha256: str, clf: ParagraphClassifier, previous: dict | None) -> State:
+    state = State(doc=doc, sha256=data_sha256, filename=doc.filename, classifier=clf, previous=previous)
+    state.warnings += doc.warnings
+    return state
+
+
 def process_document(doc: LoadedDocument, data_sha256: str, *, classifier: ParagraphClassifier | None = None,
                      previous: dict | None = None) -> dict:
     """`previous`: last year's summary of the same agency, when the caller already has it (the
     store links years itself after the fact, see `checks.apply_previous`)."""
-    clf = classifier or active_classifier()
-    state = State(doc=doc, sha256=data_sha256, filename=doc.filename, classifier=clf, previous=previous)
-    state.warnings += doc.warnings
-    for name in PIPELINE:
-        t0 = time.perf_counter()
-        registry.get(name)(state)
-        state.timings[name] = round((time.perf_counter() - t0) * 1000, 3)
-    state.pipeline_info = {"version": PIPELINE_VERSION, "classifier": clf.version, "dictionary": dictionary_id(),
-                           "timings_ms": state.timings}
-    return build_summary(state)
+    [result] = _run_stages([_state(doc, data_sha256, classifier or active_classifier(), previous)])
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def process_bytes(data: bytes, filename: str, *, classifier: ParagraphClassifier | None = None,
@@ -163,3 +206,23 @@ def process_bytes(data: bytes, filename: str, *, classifier: ParagraphClassifier
     """Summary of one report file. Raises GovdigestError with a stable code on bad input."""
     doc = load(data, filename, max_bytes=max_bytes)
     return process_document(doc, hashlib.sha256(data).hexdigest(), classifier=classifier, previous=previous)
+
+
+def process_many(files: list[tuple[bytes, str]], *, classifier: ParagraphClassifier | None = None,
+                 max_bytes: int | None = None) -> list[dict | Exception]:
+    """`process_bytes` for several (data, filename) pairs, in order: a summary each, or the
+    exception that file raised (GovdigestError for bad input). Faster than one call each."""
+    clf = classifier or active_classifier()
+    results: list[dict | Exception | None] = [None] * len(files)
+    states, where = [], []
+    for k, (data, filename) in enumerate(files):
+        try:
+            doc = load(data, filename, max_bytes=max_bytes)
+        except Exception as exc:  # noqa: BLE001 - handed back with the file
+            results[k] = exc
+            continue
+        states.append(_state(doc, hashlib.sha256(data).hexdigest(), clf, None))
+        where.append(k)
+    for k, result in zip(where, _run_stages(states), strict=True):
+        results[k] = result
+    return results

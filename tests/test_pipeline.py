@@ -1,7 +1,7 @@
 import pytest
 
 from extraction.errors import GovdigestError
-from extraction.pipeline import process_bytes
+from extraction.pipeline import process_bytes, process_many
 from extraction.summary import validate
 
 
@@ -42,3 +42,20 @@ def test_pipeline_source_error_in_review_table_fails_check(report_2019_text, cla
     failing = [c for c in s["checks"] if c["status"] == "fail"]
     assert [c["rule"] for c in failing] == ["review_litigation.block_total"]
     assert failing[0]["attribution"] == "source"
+
+
+def _without_timings(summary: dict) -> dict:
+    return {**summary, "pipeline": {k: v for k, v in summary["pipeline"].items() if k != "timings_ms"}}
+
+
+def test_pipeline_many_equals_one_by_one_and_keeps_each_error(report_2019_bytes, report_2019_text,
+                                                               not_a_report_bytes, classifier):
+    other = report_2019_text.replace("2019", "2018").encode("utf-8")
+    files = [(report_2019_bytes, "a.txt"), (not_a_report_bytes, "notice.txt"), (b"", "empty.txt"),
+             (other, "b.txt")]
+    results = process_many(files, classifier=classifier)
+    assert [type(r).__name__ for r in results] == ["dict", "GovdigestError", "GovdigestError", "dict"]
+    assert (results[1].code, results[2].code) == ("not_a_report", "empty_document")
+    for (data, name), result in zip(files, results, strict=True):
+        if isinstance(result, dict):
+            assert _without_timings(result) == _without_timings(process_bytes(data, name, classifier=classifier))
