@@ -451,6 +451,8 @@ class _FastPath:
         if not len(doc):
             return np.zeros((n_docs, self.k))
         key = doc * n_cols + col
+        if n_docs * n_cols < 2**31:
+            key = key.astype(np.int32)  # sorts ~1.7x faster than int64, and the sort is this block's cost
         key.sort()
         first = np.empty(len(key), dtype=bool)
         first[0] = True

@@ -25,6 +25,8 @@ _NOT_MARKER_BEFORE = "第条款项和及与或、"
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
+_PROSE_PUNCT = re.compile(r"[,，。:：;；]")
+_LINE_BREAK = re.compile(r"\s*\n\s*")
 
 
 @dataclass
@@ -45,7 +47,7 @@ def _is_table_line(line: str) -> bool:
         return True
     if not _CJK.search(s):
         return True
-    if re.search(r"[,，。:：;；]", s):
+    if _PROSE_PUNCT.search(s):
         return False  # prose punctuation (contact lines carry digits too)
     # Rows such as "行政许可 0 0 0" or "一、本年新收…数量640020470".
     digits = len(_DIGIT.findall(s))
@@ -204,16 +206,19 @@ def split_paragraphs(text: str, outline: Outline) -> list[Paragraph]:
     # The wrap width is read off the prose only: table labels have lengths of their own.
     width = wrapped_width("\n".join(text[a:b] for a, b, kind in regions if kind not in table_sections))
     for rs, re_, kind in regions:
+        in_table = kind in table_sections
         for ps, pe in _join_lines(text, rs, re_, width):
+            if in_table and text.find("。", ps, pe) < 0:
+                continue  # only prose (a piece ending in 。) is kept from a table section
             pieces = _split_markers(text, ps, pe)
             if kind == "problems_improvements":
                 pieces = [q for a, b in pieces for q in _split_transitions(text, a, b)]
             for a, b in pieces:
                 raw = text[a:b]
-                clean = re.sub(r"\s*\n\s*", "", raw).strip()
+                clean = (_LINE_BREAK.sub("", raw) if "\n" in raw else raw).strip()
                 if not _CJK.search(clean):
                     continue
-                if kind in table_sections and not _prose_like(clean):
+                if in_table and not _prose_like(clean):
                     continue
                 prev = next((q for q in reversed(out) if q.section == kind), None)
                 in_list = prev is not None and not prev.is_heading and prev.text[-1] in ":：；;" or \

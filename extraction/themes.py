@@ -115,14 +115,35 @@ _WORDLIKE = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
 def keywords(text: str, top: int = 5) -> list[tuple[str, float]]:
-    table, median = idf_table()
-    counts = Counter(t for t in segment.cut(text) if len(t) >= 2)
-    counts = Counter({t: c for t, c in counts.items() if t not in _STOPWORDS and _WORDLIKE.fullmatch(t)})
-    # Words found in more than ~a quarter of our corpus (工作, 公开, 本年) say nothing about this report.
-    scored = [(w, (1 + math.log(c)) * table.get(w, median)) for w, c in counts.items()
-              if table.get(w, median) >= _MIN_IDF]
+    counts = Counter(segment.cut(text))
+    weight = _keyword_weight
+    scored = []
+    for w, c in counts.items():
+        idf = weight.get(w, _UNSEEN)
+        if idf is _UNSEEN:
+            if len(weight) > 500_000:  # bound a long-lived worker's memory
+                weight.clear()
+            idf = weight[w] = _idf_if_keyword(w)
+        if idf is not None:
+            scored.append((w, (1 + math.log(c)) * idf))
     scored.sort(key=lambda x: -x[1])
-    return [(w, round(s, 4)) for w, s in scored[:top]]
+    return [(w, round(sc, 4)) for w, sc in scored[:top]]
+
+
+# A token's keyword weight depends on the token alone: worked out once per process (the
+# vocabulary of these reports is small), which saves most of this stage's per-token work.
+_UNSEEN = object()
+_keyword_weight: dict[str, float | None] = {}
+
+
+def _idf_if_keyword(token: str) -> float | None:
+    """The token's IDF when it can be a keyword, else None."""
+    if len(token) < 2 or token in _STOPWORDS or not _WORDLIKE.fullmatch(token):
+        return None
+    table, median = idf_table()
+    idf = table.get(token, median)
+    # Words found in more than ~a quarter of our corpus (工作, 公开, 本年) say nothing about this report.
+    return idf if idf >= _MIN_IDF else None
 
 
 def extract_themes(text: str, prose: str | None = None) -> list[dict]:
