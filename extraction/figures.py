@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 _UNITS = ("万人次", "人次", "批次", "万元", "亿元", "元", "条", "件", "篇", "场", "次", "个", "份", "期", "项",
@@ -23,6 +24,8 @@ _NAME_PREFIX = re.compile(
     r"|[我本全][区县市局委办镇街乡厅所站中心单位机关部门]+|截至目前|目前|共计?|累计|其中|已|合计|总计|均|通过|在|了|有|向社会)+"
 )
 _NOT_A_COUNT = re.compile(r"第$")
+_SPACES = re.compile(r"\s+")
+_LINE_BREAK = re.compile(r"\s*\n\s*")
 
 
 @dataclass
@@ -41,6 +44,7 @@ class Figure:
                 "end": self.end, "approximate": self.approximate}
 
 
+@lru_cache(maxsize=8192)  # the same few numerals recur in every report, and cn2an is slow
 def parse_number(raw: str) -> float | None:
     raw = raw.replace(",", "")
     try:
@@ -68,7 +72,7 @@ def _sentence_bounds(text: str, i: int, lo: int, hi: int) -> tuple[int, int]:
 
 
 def _name_before(text: str, start: int, sent_start: int) -> str:
-    clause = re.sub(r"\s+", "", text[sent_start:start])
+    clause = _SPACES.sub("", text[sent_start:start])
     pieces = _CLAUSE_BREAK.split(clause)
     name = pieces[-1] if pieces else ""
     if not name and len(pieces) > 1:
@@ -102,7 +106,7 @@ def extract_figures(text: str, regions: list[tuple[int, int]]) -> list[Figure]:
             elif m.group("mult") == "亿":
                 value *= 100_000_000
             s, e = _sentence_bounds(text, m.start(), lo, hi)
-            sentence = re.sub(r"\s*\n\s*", "", text[s:e]).strip()
+            sentence = _LINE_BREAK.sub("", text[s:e]).strip()
             name = _name_before(text, m.start(), s)
             approx = bool(m.group("approx") or m.group("more"))
             out.append(Figure(name, value, unit, sentence, m.start(), m.end(), approx))

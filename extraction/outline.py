@@ -51,6 +51,11 @@ _BARE_TITLE = re.compile(
     r"|政府信息公开(?:工作)?(?:情况)?统计表|附表)$"
 )
 
+# A short line that may hold a bare title: every _BARE_TITLE ends in one of 述况施项表 before any
+# 。:： and spaces, so other lines are skipped inside the regex engine (one-cell-per-line tables
+# are hundreds of short lines).
+_SHORT_LINE = re.compile(r"(?m)^[ \t]*(\S[^\n]{0,30}?)(?<=[述况施项表。:：\s])[ \t]*$")
+
 _STRONG_TITLE = re.compile(
     r"(?:总体情况|概\s*述|主动公开政府信息(?:的)?情况|收到和处理政府信息公开申请(?:的)?情况"
     r"|(?:政府信息)?依申请公开(?:政府信息)?(?:工作)?(?:的)?(?:办理)?情况"
@@ -145,7 +150,7 @@ def _candidates(text: str, start: int) -> list[Section]:
         body_start = text.find(title, m.end(), line_end) + len(title) if title in text[m.end():line_end] else line_end
         found.append(Section(kind, text[i:body_start].strip(), i, body_start, -1, number))
     # Bare titles alone on their line.
-    for m in re.finditer(r"(?m)^[ \t]*(\S[^\n]{0,30}?)[ \t]*$", text[start:]):
+    for m in _SHORT_LINE.finditer(text[start:]):
         line = m.group(1).strip().rstrip("。:：")
         if _BARE_TITLE.match(line):
             kind = classify_title(line)
