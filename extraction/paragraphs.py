@@ -25,6 +25,7 @@ _NOT_MARKER_BEFORE = "第条款项和及与或、"
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
+_TERMINATOR_RE = re.compile(f"[{_TERMINATORS}]")
 _PROSE_PUNCT = re.compile(r"[,，。:：;；]")
 _LINE_BREAK = re.compile(r"\s*\n\s*")
 
@@ -178,7 +179,7 @@ def _looks_like_heading(piece: str, after_lead_in: bool = False) -> bool:
         return True
     if p[-1] in "；;，," or after_lead_in:
         return False
-    one_sentence = not any(c in _TERMINATORS for c in p[:-1])
+    one_sentence = not _TERMINATOR_RE.search(p, 0, len(p) - 1)
     if _MARKER.match(p):
         return one_sentence and len(p) <= 32
     return len(p) <= 20 and p[-1] not in _TERMINATORS + _CLOSERS
