@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
@@ -30,6 +31,7 @@ API_PREFIX = "/api/v1"
 SESSION_COOKIE = "govdigest_session"
 MAX_UPLOAD_FACTOR = 5  # a request may carry up to 5 x GOVDIGEST_MAX_BYTES of files
 UPLOAD_PATHS = (f"{API_PREFIX}/documents", "/upload")
+RESUME_JOIN_SECONDS = 30  # at shutdown, how long to wait for the document being resumed
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 # Swagger UI sets inline styles from its bundle; scripts stay 'self' only.
@@ -154,7 +156,18 @@ def create_app(cfg: Config | None = None) -> FastAPI:
         await run_in_threadpool(engine, cfg.database_url)  # migrate before the first request
         if cfg.warm:
             await run_in_threadpool(_warm, cfg)
+        stop = threading.Event()
+        resumer = None
+        if services.queue_mode(cfg) == "in-process":  # with a broker, the worker's sweep does this
+            resumer = threading.Thread(target=_resume, args=(cfg, stop), name="govdigest-resume", daemon=True)
+            resumer.start()
+        app.state.resumer = resumer
         yield
+        stop.set()  # the document in hand is finished; the rest waits for the next start
+        if resumer is not None:
+            await run_in_threadpool(resumer.join, RESUME_JOIN_SECONDS)
+        if resumer is None or not resumer.is_alive():
+            services.close_liveness_locks(cfg.database_url)
 
     app = FastAPI(title="govdigest", version="1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None, description="Structured summaries of government information-disclosure "
@@ -206,6 +219,13 @@ def create_app(cfg: Config | None = None) -> FastAPI:
         app.mount("/static/swagger", StaticFiles(directory=swagger), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _resume(cfg: Config, stop: threading.Event) -> None:
+    try:
+        services.resume_in_process(cfg, stop)
+    except Exception:  # the server keeps serving; the documents stay queued for the next start
+        log.exception("resuming queued documents failed")
 
 
 def _warm(cfg: Config) -> None:

@@ -1,7 +1,6 @@
 """The `govdigest` command line."""
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -148,56 +147,28 @@ def show(
         render_summary(summary, out)
 
 
-CSV_COLUMNS = ["id", "sha256", "filename", "status", "error_code", "agency", "year", "template", "paragraphs",
-               "problems", "improvements", "failing_checks", "applications_new_received", "applications_total",
-               "review_total", "litigation_total"]
-
-
 @app.command()
 def export(
     fmt: str = typer.Option("jsonl", "--format", help="jsonl (one summary per line) or csv (one row per document)."),
     output: Path = typer.Option(None, "--out", help="File to write (default: standard output)."),
     db: str = typer.Option(None, "--db"),
 ):
-    """Export stored summaries."""
+    """Export stored summaries (the same records as GET /api/v1/export)."""
+    from api.services import EXPORT_FORMATS, export_chunks
     from store.db import session
-    from store.repository import iter_documents
 
-    if fmt not in ("jsonl", "csv"):
+    if fmt not in EXPORT_FORMATS:
         err.print(f"unsupported export format {fmt!r}: use jsonl or csv")
         raise typer.Exit(2)
+    # newline="": the CSV rows end in \r\n already (csv's default), as in the API's export
     fh = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         with session(db) as s:
-            if fmt == "jsonl":
-                for doc in iter_documents(s):
-                    row = doc.summary if doc.summary else {"document": {"sha256": doc.sha256, "filename": doc.filename},
-                                                           "status": doc.status, "error": {"code": doc.error_code,
-                                                                                           "message": doc.error_message}}
-                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            else:
-                w = csv.writer(fh)
-                w.writerow(CSV_COLUMNS)
-                for doc in iter_documents(s):
-                    w.writerow(csv_row(doc))
+            for chunk in export_chunks(s, fmt):
+                fh.write(chunk)
     finally:
         if output:
             fh.close()
-
-
-def csv_row(doc) -> list:
-    sm = doc.summary or {}
-    tables = sm.get("tables") or {}
-    rows = (tables.get("applications") or {}).get("rows") or {}
-    rl = tables.get("review_litigation") or {}
-
-    def last(v):
-        return v[-1] if v else ""
-
-    return [doc.id, doc.sha256, doc.filename, doc.status, doc.error_code or "", doc.agency or "", doc.year or "",
-            doc.template or "", len(sm.get("paragraphs") or []), len(sm.get("problems") or []),
-            len(sm.get("improvements") or []), doc.failing_checks, last(rows.get("new_received")),
-            last(rows.get("total")), last(rl.get("review")), last(rl.get("litigation_direct"))]
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -67,14 +67,6 @@ def _print_scores(title: str, m: dict) -> None:
     out.print(cm)
 
 
-def _reviews(db: str | None) -> list[dict]:
-    from store.db import session
-    from store.reviews import reviewed_records
-
-    with session(db) as s:
-        return reviewed_records(s)
-
-
 # ---------------------------------------------------------------- train
 
 def train(
@@ -90,25 +82,28 @@ def train(
     models_dir: Path = MODELS_DIR_OPTION,
 ):
     """Train a classifier version: models/<version>/model.skops + card.json."""
+    from api.retrain import run_training
     from extraction.classify import TRAINING_DATA
     from extraction.errors import GovdigestError
-    from extraction.training import promote
-    from extraction.training import train as train_model
 
     md = _models_dir(models_dir)
-    md.mkdir(parents=True, exist_ok=True)
     data = data or TRAINING_DATA
     if not data.exists():
         _fail(f"no training data at {data}", 2)
     if force and not promote_it:
         _fail("--force only means something with --promote", 2)
-    reviews = _reviews(db) if include_reviews else []
-    if include_reviews:
-        err.print(f"{len(reviews)} reviewed paragraph(s) from the database", highlight=False)
+
+    def said(n: int) -> None:
+        err.print(f"{n} reviewed paragraph(s) from the database", highlight=False)
+
     try:
-        version, card = train_model(data=data, reviews=reviews, models_dir=md, version=version, cv=not no_cv)
+        run = run_training(include_reviews=include_reviews, promote=promote_it, force=force, database_url=db,
+                           data=data, models_dir=md, version=version, cv=not no_cv, on_reviews=said)
     except (ValueError, FileExistsError) as exc:
         _fail(f"training failed: {exc}", 2)
+    except GovdigestError as exc:
+        _fail(f"{exc.code}: {exc.message}")
+    version, card = run.version, run.card
     ho = card["held_out"]
     _print_scores(f"{version}: held-out ({card['training_data']['held_out']} records)", ho)
     cv = card.get("cv")
@@ -117,13 +112,9 @@ def train(
     out.print(f"trained on {td['train']} records ({td['reviews']} from reviews) in {card['training_seconds']} s; "
               f"wrote {md / version}", highlight=False)
     if promote_it:
-        try:
-            ok, reason = promote(version, force=force, models_dir=md)
-        except GovdigestError as exc:
-            _fail(f"{exc.code}: {exc.message}")
-        if not ok:
-            _fail(f"not promoted: {reason}")
-        out.print(f"promoted {version}: {reason}", highlight=False)
+        if not run.promoted:
+            _fail(f"not promoted: {run.reason}")
+        out.print(f"promoted {version}: {run.reason}", highlight=False)
 
 
 # ---------------------------------------------------------------- models

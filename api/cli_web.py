@@ -38,7 +38,11 @@ def serve(
     overrides: dict = {"database_url": db, "warm": not no_warm}
     if models_dir:
         overrides["models_dir"] = models_dir
-    cfg = Config.from_env(**overrides)
+    try:
+        cfg = Config.from_env(**overrides)
+    except ValueError as exc:  # a bad GOVDIGEST_* value: said plainly, as `govdigest worker` does
+        err.print(f"[red]configuration error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
     app = create_app(cfg)
     mode = "through the worker (GOVDIGEST_BROKER_URL)" if cfg.broker_url else "in this server"
     err.print(f"govdigest: http://{host}:{port}/ (API under /api/v1); documents are processed {mode}",

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import Text, cast, exists, func, select, text, tuple_, update
+from sqlalchemy import exists, func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only
 
 from extraction.errors import ERROR_MESSAGES, GovdigestError
-from store.models import Batch, Document, LabelChange, Paragraph
+from store.models import Batch, Document, DocumentFailingRule, DocumentTheme, LabelChange, Paragraph
 
 log = logging.getLogger("govdigest.api")
 
@@ -101,6 +101,7 @@ class Config:
     session_max_age: int = 8 * 3600
     warm: bool = False  # load the pipeline's models at start-up (`govdigest serve` does)
     train_cv_jobs: int = 1  # folds run in the serving process: no fork from a threaded server
+    max_attempts: int = 3  # GOVDIGEST_MAX_ATTEMPTS: a document that took the server down this often is set aside
 
     @classmethod
     def from_env(cls, **overrides) -> Config:
@@ -109,6 +110,11 @@ class Config:
             cfg.broker_url = os.environ.get("GOVDIGEST_BROKER_URL") or None
         if "cookie_secure" not in overrides:
             cfg.cookie_secure = os.environ.get("GOVDIGEST_COOKIE_SECURE", "") in ("1", "true", "yes")
+        if "max_attempts" not in overrides:
+            raw = os.environ.get("GOVDIGEST_MAX_ATTEMPTS") or "3"
+            if not raw.isdigit() or int(raw) < 1:
+                raise ValueError(f"GOVDIGEST_MAX_ATTEMPTS must be a whole number >= 1, not {raw!r}")
+            cfg.max_attempts = int(raw)
         return cfg
 
     def resolved_secret(self) -> str:
@@ -173,16 +179,13 @@ def _filtered(q, f: DocumentFilter):
         q = q.where(Document.status == f.status)
     if f.template:
         q = q.where(Document.template == f.template)
-    if f.check:
+    if f.check == "any":
         q = q.where(Document.failing_checks > 0)
-        if f.check != "any":
-            # The summary is stored as json.dumps text (both databases): a failing check of this rule
-            # reads '"rule": "<rule>", "status": "fail"'.
-            needle = f'"rule": {json.dumps(f.check)}, "status": "fail"'
-            q = q.where(cast(Document.summary, Text).contains(needle, autoescape=True))
+    elif f.check:
+        # indexed rows (store.models.DocumentFailingRule), not a search through every summary
+        q = q.where(Document.id.in_(select(DocumentFailingRule.document_id).where(DocumentFailingRule.rule == f.check)))
     if f.theme:
-        needle = '{"text": ' + json.dumps(f.theme) + ', "kind": '
-        q = q.where(cast(Document.summary, Text).contains(needle, autoescape=True))
+        q = q.where(Document.id.in_(select(DocumentTheme.document_id).where(DocumentTheme.theme == f.theme)))
     if f.label:
         q = q.where(exists().where(Paragraph.document_id == Document.id, Paragraph.label == f.label))
     return q
@@ -391,42 +394,106 @@ def _store_all(cfg: Config, items: list, batch_name: str) -> tuple[list[int], se
 
 
 _PROCESS_LOCK = threading.Lock()  # one document at a time per serving process
+_LIVENESS: dict[str, object] = {}
+_LIVENESS_GUARD = threading.Lock()
 
 
-def process_in_process(cfg: Config, ids: list[int]) -> dict:
-    """Process queued documents here (no broker): the pipeline's `process_bytes`, then
-    `save_summary` / `save_failure`. A document another process already took is skipped."""
-    from extraction.classify import active_classifier
-    from extraction.pipeline import PIPELINE_VERSION, process_bytes
+def _liveness_locks(url: str | None):
+    """This process's store.queue.LivenessLocks for the database (one per URL, as in the worker)."""
+    from store.db import database_url
+    from store.queue import LivenessLocks
+
+    key = database_url(url)
+    with _LIVENESS_GUARD:
+        locks = _LIVENESS.get(key)
+        if locks is None:
+            locks = _LIVENESS[key] = LivenessLocks(key)
+        return locks
+
+
+def close_liveness_locks(url: str | None) -> None:
+    """At shutdown: drop this process's lock connection (PostgreSQL) or file (SQLite) for the database."""
+    from store.db import database_url
+
+    with _LIVENESS_GUARD:
+        locks = _LIVENESS.pop(database_url(url), None)
+    if locks is not None:
+        locks.close()
+
+
+def process_in_process(cfg: Config, ids: list[int], stop: threading.Event | None = None) -> dict:
+    """Process documents here (no broker) with the worker's protocol (store.queue): hold the
+    document's liveness lock, claim it (the attempt counted and committed), run the pipeline's
+    `process_bytes`, then `save_summary` / `save_failure` if the attempt still owns the row.
+
+    A document another live process holds, or that is done or failed already, is skipped; a
+    `processing` one whose holder died (this server, killed mid-document) is taken over, and one
+    whose last `cfg.max_attempts` attempts all died with their process ends failed/worker_crash.
+    `stop` (set at shutdown) ends the loop between two documents."""
     from store.db import session
-    from store.repository import now, original_bytes, save_failure, save_summary
 
     counts = {"done": 0, "failed": 0, "skipped": 0}
+    locks = _liveness_locks(cfg.database_url)
     for doc_id in ids:
-        with _PROCESS_LOCK, session(cfg.database_url) as s:
-            t = now()
-            claimed = s.execute(update(Document).where(Document.id == doc_id, Document.status == "queued")
-                                .values(status="processing", attempts=Document.attempts + 1, started_at=t,
-                                        updated_at=t))
-            s.commit()
-            if claimed.rowcount != 1:
+        if stop is not None and stop.is_set():
+            break
+        with _PROCESS_LOCK:
+            if not locks.acquire(doc_id):
                 counts["skipped"] += 1
                 continue
-            doc = s.get(Document, doc_id)
             try:
-                summary = process_bytes(original_bytes(s, doc), doc.filename,
-                                        classifier=active_classifier(cfg.models_dir))
-            except GovdigestError as exc:
-                save_failure(s, doc, exc.code, exc.message, PIPELINE_VERSION)
-                counts["failed"] += 1
-            except Exception as exc:  # a pipeline bug must not lose the document: it is kept and marked
-                log.exception("document %s failed", doc_id)
-                save_failure(s, doc, "internal_error", f"{type(exc).__name__}: {exc}", PIPELINE_VERSION)
-                counts["failed"] += 1
-            else:
-                save_summary(s, doc, summary)
-                counts["done"] += 1
-            s.commit()
+                with session(cfg.database_url) as s:
+                    counts[_process_claimed(cfg, s, doc_id)] += 1
+            finally:
+                locks.release(doc_id)
+    return counts
+
+
+def _process_claimed(cfg: Config, s: Session, doc_id: int) -> str:
+    from extraction.classify import active_classifier
+    from extraction.pipeline import PIPELINE_VERSION, process_bytes
+    from store.queue import claim, owned
+    from store.repository import save_failure, save_summary
+
+    c = claim(s, doc_id, pipeline_version=PIPELINE_VERSION, max_attempts=cfg.max_attempts)
+    if c.state == "crashed":
+        log.warning("document %s set aside as worker_crash after %s attempts", doc_id, c.attempts)
+        return "failed"
+    if c.state != "claimed":
+        return "skipped"
+    try:
+        outcome: dict | tuple[str, str] = process_bytes(c.data, c.filename,
+                                                        classifier=active_classifier(cfg.models_dir))
+    except GovdigestError as exc:
+        outcome = (exc.code, exc.message)
+    except Exception as exc:  # a pipeline bug must not lose the document: it is kept and marked
+        log.exception("document %s failed", doc_id)
+        outcome = ("internal_error", f"{type(exc).__name__}: {exc}"[:1000])
+    doc = owned(s, doc_id, c.attempts)
+    if doc is None:  # taken over meanwhile (cannot happen while we hold its lock; the write stays guarded)
+        s.rollback()
+        return "skipped"
+    if isinstance(outcome, dict):
+        save_summary(s, doc, outcome)
+    else:
+        save_failure(s, doc, outcome[0], outcome[1], PIPELINE_VERSION)
+    s.commit()
+    return "done" if isinstance(outcome, dict) else "failed"
+
+
+def resume_in_process(cfg: Config, stop: threading.Event | None = None) -> dict:
+    """At start-up without a broker: documents left `queued` or `processing` when the server last
+    stopped have nobody else to take them, so they are processed here like uploads."""
+    from store.db import session
+
+    with session(cfg.database_url) as s:
+        ids = list(s.scalars(select(Document.id).where(Document.status.in_(("queued", "processing")))
+                             .order_by(Document.id)))
+    if not ids:
+        return {"done": 0, "failed": 0, "skipped": 0}
+    log.info("resuming %d document(s) left queued or processing", len(ids))
+    counts = process_in_process(cfg, ids, stop)
+    log.info("resumed: %s", counts)
     return counts
 
 
@@ -566,23 +633,18 @@ class Trainer:
             return json.loads(json.dumps(self.state))
 
     def start(self, *, user: str, include_reviews: bool, promote: bool, force: bool) -> dict:
-        mode = queue_mode(self.cfg)
-        if mode == "worker":
-            import inspect
-
+        options = {"include_reviews": include_reviews, "promote": promote, "force": force}
+        if queue_mode(self.cfg) == "worker":
             from worker.tasks import train
 
-            accepts = set(inspect.signature(train.run).parameters)
-            wanted = {"promote": promote, "include_reviews": include_reviews, "force": force}
-            # Only what the worker's task can honour goes there; otherwise it runs here.
-            if all(k in accepts or not v for k, v in wanted.items()):
-                return self._enqueue(train, {k: v for k, v in wanted.items() if k in accepts})
+            # The worker reads the reviews from its own GOVDIGEST_DATABASE_URL: the same database.
+            return self._enqueue(train, {**options, "who": user})
         with self.lock:
             if self.state["running"]:
                 raise ApiError(409, "busy", f"a training run started by {self.state['by']} at "
                                f"{self.state['started_at']} is still running")
             self.state.update(running=True, started_at=_iso(datetime.now(UTC)), by=user, mode="in-process")
-        self.thread = threading.Thread(target=self._run, args=(user, include_reviews, promote, force),
+        self.thread = threading.Thread(target=self._run, args=(user,), kwargs=options,
                                        name="govdigest-train", daemon=True)
         self.thread.start()
         return {"started": True, "mode": "in-process", "task_id": None}
@@ -595,27 +657,17 @@ class Trainer:
             raise ApiError(503, "unavailable", f"the broker is unreachable ({type(exc).__name__})") from None
         return {"started": True, "mode": "worker", "task_id": result.id}
 
-    def _run(self, user: str, include_reviews: bool, promote: bool, force: bool) -> None:
-        from extraction.classify import TRAINING_DATA
-        from extraction.training import promote as promote_version
-        from extraction.training import train
+    def _run(self, user: str, *, include_reviews: bool, promote: bool, force: bool) -> None:
+        from api.retrain import run_training
 
         last: dict = {"version": None, "promoted": False, "reason": None, "error": None}
         try:
-            reviews = []
-            if include_reviews:
-                from store.db import session
-                from store.reviews import reviewed_records
-
-                with session(self.cfg.database_url) as s:
-                    reviews = reviewed_records(s)
-            Path(self.cfg.models_dir).mkdir(parents=True, exist_ok=True)
-            version, card = train(data=self.cfg.training_data or TRAINING_DATA, reviews=reviews,
-                                  models_dir=self.cfg.models_dir, cv_jobs=self.cfg.train_cv_jobs)
-            last.update(version=version, macro_f1=card["held_out"]["macro_f1"], reviews=len(reviews))
+            run = run_training(include_reviews=include_reviews, promote=promote, force=force,
+                               database_url=self.cfg.database_url, data=self.cfg.training_data,
+                               models_dir=self.cfg.models_dir, cv_jobs=self.cfg.train_cv_jobs, who=user)
+            last.update(version=run.version, macro_f1=run.card["held_out"]["macro_f1"], reviews=run.reviews)
             if promote:
-                ok, reason = promote_version(version, force=force, models_dir=self.cfg.models_dir, who=user)
-                last.update(promoted=ok, reason=reason)
+                last.update(promoted=bool(run.promoted), reason=run.reason)
         except Exception as exc:  # reported on GET /models; the server goes on
             log.exception("training failed")
             last["error"] = f"{type(exc).__name__}: {exc}"
@@ -679,38 +731,67 @@ def rollback_version(cfg: Config, *, user: str) -> dict:
 # export and health
 
 
+CSV_COLUMNS = ["id", "sha256", "filename", "status", "error_code", "agency", "year", "template", "paragraphs",
+               "problems", "improvements", "failing_checks", "applications_new_received", "applications_total",
+               "review_total", "litigation_total"]
+
+
 def export_record(doc: Document) -> dict:
-    """One JSONL line of `govdigest export`: the summary, or what went wrong."""
+    """One JSONL line of the export: the summary, or what went wrong."""
     if doc.summary:
         return doc.summary
     return {"document": {"sha256": doc.sha256, "filename": doc.filename}, "status": doc.status,
             "error": {"code": doc.error_code, "message": doc.error_message}}
 
 
-def export_lines(cfg: Config, fmt: str) -> Iterator[str]:
-    """The export as text chunks, read in its own session (the response streams after the handler)."""
+def csv_row(doc: Document) -> list:
+    """One CSV row of the export (columns CSV_COLUMNS): the document and its headline figures."""
+    sm = doc.summary or {}
+    tables = sm.get("tables") or {}
+    rows = (tables.get("applications") or {}).get("rows") or {}
+    rl = tables.get("review_litigation") or {}
+
+    def last(v):
+        return v[-1] if v else ""
+
+    return [doc.id, doc.sha256, doc.filename, doc.status, doc.error_code or "", doc.agency or "", doc.year or "",
+            doc.template or "", len(sm.get("paragraphs") or []), len(sm.get("problems") or []),
+            len(sm.get("improvements") or []), doc.failing_checks, last(rows.get("new_received")),
+            last(rows.get("total")), last(rl.get("review")), last(rl.get("litigation_direct"))]
+
+
+def export_chunks(s: Session, fmt: str) -> Iterator[str]:
+    """The export of every stored document as text chunks: `govdigest export` writes them to a
+    file or standard output, GET /api/v1/export streams them."""
     import csv
     import io
 
-    from api.cli import CSV_COLUMNS, csv_row
-    from store.db import session
     from store.repository import iter_documents
 
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unsupported export format {fmt!r}: use {' or '.join(EXPORT_FORMATS)}")
+    if fmt == "jsonl":
+        for doc in iter_documents(s):
+            yield json.dumps(export_record(doc), ensure_ascii=False) + "\n"
+        return
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CSV_COLUMNS)
+    for n, doc in enumerate(iter_documents(s), 1):
+        w.writerow(csv_row(doc))
+        if n % 200 == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+def export_lines(cfg: Config, fmt: str) -> Iterator[str]:
+    """export_chunks in a session of its own (the response streams after the handler returned)."""
+    from store.db import session
+
     with session(cfg.database_url) as s:
-        if fmt == "jsonl":
-            for doc in iter_documents(s):
-                yield json.dumps(export_record(doc), ensure_ascii=False) + "\n"
-            return
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(CSV_COLUMNS)
-        for n, doc in enumerate(iter_documents(s), 1):
-            w.writerow(csv_row(doc))
-            if n % 200 == 0:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
+        yield from export_chunks(s, fmt)
 
 
 def readiness(cfg: Config) -> tuple[bool, dict]:

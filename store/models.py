@@ -94,6 +94,28 @@ class Paragraph(Base):
     document: Mapped[Document] = relationship(back_populates="paragraphs")
 
 
+class DocumentTheme(Base):
+    """One theme text of a document's stored summary: the documents list filters on these rows
+    (indexed) instead of searching every summary's JSON. Kept in step with `Document.summary` by
+    store.repository; migration 0002 filled them for summaries stored before."""
+
+    __tablename__ = "document_themes"
+    __table_args__ = (Index("ix_document_themes_theme", "theme", "document_id"),)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class DocumentFailingRule(Base):
+    """The rule of a failing check in a document's stored summary (one row per rule), for the
+    documents list's check filter; kept in step like DocumentTheme (also when a later year's
+    checks are re-run against a newly stored previous year)."""
+
+    __tablename__ = "document_failing_rules"
+    __table_args__ = (Index("ix_document_failing_rules_rule", "rule", "document_id"),)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
 class LabelChange(Base):
     """Audit trail of every label correction."""
 

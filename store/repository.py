@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from extraction.checks import apply_previous
 
-from .models import Batch, Document, LabelChange, Original, Paragraph
+from .models import Batch, Document, DocumentFailingRule, DocumentTheme, LabelChange, Original, Paragraph
 
 
 def now() -> datetime:
@@ -84,6 +84,7 @@ def record_outcome(s: Session, data: bytes, filename: str, *, summary: dict | No
         rows = _paragraph_rows(doc_id, summary, {})
         if rows:
             conn.execute(_INSERT_PARAGRAPH, rows)
+        _insert_filter_rows(conn, doc_id, summary)
     return doc_id
 
 
@@ -98,6 +99,11 @@ _SUMMARY_BY_AGENCY_YEAR = (select(Document.id, Document.summary)
                            .order_by(Document.id.desc()).limit(1))
 _INSERT_DOCUMENT = insert(Document.__table__).returning(Document.__table__.c.id)
 _INSERT_PARAGRAPH = insert(Paragraph.__table__)
+_INSERT_THEME = insert(DocumentTheme.__table__)
+_INSERT_FAILING_RULE = insert(DocumentFailingRule.__table__)
+_DELETE_THEMES = delete(DocumentTheme.__table__).where(DocumentTheme.document_id == bindparam("doc_id"))
+_DELETE_FAILING_RULES = (delete(DocumentFailingRule.__table__)
+                         .where(DocumentFailingRule.document_id == bindparam("doc_id")))
 _DOCUMENT_DEFAULTS = {c.name: None for c in Document.__table__.columns if c.name != "id"}
 
 
@@ -111,6 +117,29 @@ def _summary_columns(summary: dict) -> dict:
         "summary": summary, "pipeline_version": summary["pipeline"]["version"],
         "timings": summary["pipeline"].get("timings_ms"), "finished_at": now(),
     }
+
+
+THEME_MAX = DocumentTheme.__table__.c.theme.type.length
+RULE_MAX = DocumentFailingRule.__table__.c.rule.type.length
+
+
+def filter_rows(summary: dict) -> tuple[list[str], list[str]]:
+    """What the documents list filters on: the summary's theme texts and the rules of its failing
+    checks, each once. Longer values than the columns hold are left out (the API refuses such
+    filters anyway). Migration 0002's SQL backfill picks the same rows; keep the two in step."""
+    themes = {t.get("text") for t in summary.get("themes") or () if isinstance(t, dict)}
+    rules = {c.get("rule") for c in summary.get("checks") or () if isinstance(c, dict) and c.get("status") == "fail"}
+    return ([x for x in themes if isinstance(x, str) and 0 < len(x) <= THEME_MAX],
+            [x for x in rules if isinstance(x, str) and 0 < len(x) <= RULE_MAX])
+
+
+def _insert_filter_rows(conn, doc_id: int, summary: dict, *, themes: bool = True) -> None:
+    """One executemany per table; nothing to delete first (a new document, or the caller did)."""
+    theme_values, rule_values = filter_rows(summary)
+    if themes and theme_values:
+        conn.execute(_INSERT_THEME, [{"document_id": doc_id, "theme": x} for x in theme_values])
+    if rule_values:
+        conn.execute(_INSERT_FAILING_RULE, [{"document_id": doc_id, "rule": x} for x in rule_values])
 
 
 def _paragraph_rows(doc_id: int, summary: dict, reviewed: dict) -> list[dict]:
@@ -140,8 +169,48 @@ def save_summary(s: Session, doc: Document, summary: dict) -> None:
     rows = _paragraph_rows(doc.id, summary, reviewed)
     if rows:
         s.execute(insert(Paragraph), rows)
+    conn = s.connection()
+    conn.execute(_DELETE_THEMES, {"doc_id": doc.id})
+    conn.execute(_DELETE_FAILING_RULES, {"doc_id": doc.id})
+    _insert_filter_rows(conn, doc.id, summary)
     for key, value in _summary_columns(summary).items():
         setattr(doc, key, value)
+
+
+def save_summaries(s: Session, items: list[tuple[int, dict, dict]]) -> None:
+    """`save_summary` for several stored documents at once (the queue worker's path), with Core
+    statements: one per table for all of them where the order does not matter (reviews read,
+    old rows deleted, paragraphs inserted), and per document, in order, what a later document
+    of the same agency must see (years linked, the document row, theme and failing-rule rows).
+    `items`: (document id, summary, more document columns such as the worker's timings).
+    Writes the same rows as save_summary; keep the two in step."""
+    if not items:
+        return
+    conn = s.connection()
+    ids = [doc_id for doc_id, _, _ in items]
+    reviewed: dict[int, dict] = {}
+    for row in conn.execute(_REVIEWED_IN, {"ids": ids}):
+        reviewed.setdefault(row.document_id, {})[(row.idx, row.text)] = row
+    for statement in (_DELETE_PARAGRAPHS_IN, _DELETE_THEMES_IN, _DELETE_FAILING_RULES_IN):
+        conn.execute(statement, {"ids": ids})
+    paragraphs: list[dict] = []
+    for doc_id, summary, extra in items:
+        link_years(s, summary)
+        conn.execute(_UPDATE_DOCUMENT, {**_summary_columns(summary), **extra, "doc_id": doc_id})
+        _insert_filter_rows(conn, doc_id, summary)
+        paragraphs += _paragraph_rows(doc_id, summary, reviewed.get(doc_id, {}))
+    if paragraphs:
+        conn.execute(_INSERT_PARAGRAPH, paragraphs)
+
+
+_IDS = bindparam("ids", expanding=True)
+_REVIEWED_IN = (select(Paragraph.document_id, Paragraph.idx, Paragraph.text, Paragraph.label,
+                       Paragraph.reviewed_by, Paragraph.reviewed_at)
+                .where(Paragraph.document_id.in_(_IDS), Paragraph.reviewed_at.is_not(None)))
+_DELETE_PARAGRAPHS_IN = delete(Paragraph.__table__).where(Paragraph.document_id.in_(_IDS))
+_DELETE_THEMES_IN = delete(DocumentTheme.__table__).where(DocumentTheme.document_id.in_(_IDS))
+_DELETE_FAILING_RULES_IN = delete(DocumentFailingRule.__table__).where(DocumentFailingRule.document_id.in_(_IDS))
+_UPDATE_DOCUMENT = update(Document.__table__).where(Document.__table__.c.id == bindparam("doc_id"))
 
 
 def link_years(s: Session, summary: dict) -> None:
@@ -159,6 +228,9 @@ def link_years(s: Session, summary: dict) -> None:
         if apply_previous(later, summary):
             conn.execute(update(Document).where(Document.id == doc_id).values(
                 summary=later, failing_checks=_failing(later)))
+            # its checks changed, its themes did not: only the failing-rule rows follow
+            conn.execute(_DELETE_FAILING_RULES, {"doc_id": doc_id})
+            _insert_filter_rows(conn, doc_id, later, themes=False)
 
 
 def _failing(summary: dict) -> int:

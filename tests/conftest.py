@@ -158,6 +158,29 @@ def postgres_url() -> str:
 
 
 @pytest.fixture
+def fresh_postgres_url(postgres_url):
+    """An empty PostgreSQL database of this test's own, dropped afterwards: for tests that need the
+    schema unmigrated, or rows no other test (or another checkout's run on the server) touches."""
+    import uuid
+
+    import psycopg
+
+    base = os.environ.get("GOVDIGEST_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"govdigest_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = base.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        from store.db import engine
+
+        engine(url).dispose()  # the pool the test used: its connections closed before the drop
+        with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def cli_env(tmp_path) -> dict:
     env = dict(os.environ)
     env["GOVDIGEST_HOME"] = str(tmp_path / "home")

@@ -184,6 +184,74 @@ def test_upload_goes_through_the_worker_when_a_broker_is_configured(api, monkeyp
     assert doc["status"] == "queued"  # left for the workers, not processed here
 
 
+def _left_behind(url: str, max_attempts: int) -> dict[str, int]:
+    """Documents as a server killed mid-run leaves them: one queued, one stuck `processing` (its
+    holder gone), one that was `processing` every time the server died."""
+    from store.db import session
+    from store.repository import get_or_create_batch, store_file
+
+    with session(url) as s:
+        batch = get_or_create_batch(s, "before-the-restart")
+        queued, _ = store_file(s, report_text("甲县教育局").encode(), "left-queued.txt", batch=batch)
+        stuck, _ = store_file(s, report_text("乙县教育局").encode(), "stuck.txt", batch=batch)
+        stuck.status, stuck.attempts = "processing", 1
+        spent, _ = store_file(s, report_text("丙县教育局").encode(), "took-the-server-down.txt", batch=batch)
+        spent.status, spent.attempts = "processing", max_attempts
+        s.commit()
+        return {"queued": queued.id, "stuck": stuck.id, "spent": spent.id}
+
+
+def test_api_startup_resumes_queued_and_stuck_documents(tmp_path):
+    from fastapi.testclient import TestClient
+
+    app, cfg, tokens = build(tmp_path)
+    ids = _left_behind(cfg.database_url, cfg.max_attempts)
+    with TestClient(app) as client:
+        app.state.resumer.join(120)
+        assert not app.state.resumer.is_alive()
+        h = bearer(tokens["viewer"])
+        for key in ("queued", "stuck"):
+            r = client.get(f"/api/v1/documents/{ids[key]}", headers=h)
+            assert r.status_code == 200, r.text
+            validate(r.json())
+        r = client.get(f"/api/v1/documents/{ids['spent']}", headers=h)
+        assert r.status_code == 422 and err(r) == "worker_crash"  # set aside, not a crash loop
+        batch = client.get("/api/v1/documents", headers=h, params={"status": "done"}).json()
+        assert sorted(i["id"] for i in batch["items"]) == sorted([ids["queued"], ids["stuck"]])
+    # nothing left for the next start
+    from api.app import create_app
+
+    app2 = create_app(cfg)
+    with TestClient(app2):
+        app2.state.resumer.join(60)
+    from store.db import session
+    from store.models import Document
+
+    with session(cfg.database_url) as s:
+        assert {d.id: d.attempts for d in s.scalars(select(Document))} == {
+            ids["queued"]: 1, ids["stuck"]: 2, ids["spent"]: cfg.max_attempts}
+
+
+def test_api_startup_leaves_documents_a_live_process_holds(fresh_postgres_url, tmp_path):
+    """On PostgreSQL: a `processing` document whose liveness lock another live process holds (a
+    worker, a second server) is not taken over at start-up."""
+    import psycopg
+    from fastapi.testclient import TestClient
+
+    from store.queue import _LOCK_NAMESPACE
+
+    app, cfg, tokens = build(tmp_path, url=fresh_postgres_url)
+    ids = _left_behind(fresh_postgres_url, cfg.max_attempts)
+    with psycopg.connect(fresh_postgres_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s, %s)", (_LOCK_NAMESPACE, ids["stuck"]))
+        with TestClient(app) as client:
+            app.state.resumer.join(120)
+            h = bearer(tokens["viewer"])
+            assert client.get(f"/api/v1/documents/{ids['queued']}", headers=h).status_code == 200
+            r = client.get(f"/api/v1/documents/{ids['stuck']}", headers=h)
+            assert r.status_code == 409 and err(r) == "not_ready"  # still its holder's
+
+
 # ---------------------------------------------------------------- listing
 
 
@@ -274,6 +342,22 @@ def test_export_jsonl_and_csv(api):
     assert rows[0].startswith("id,sha256,filename") and rows[1].startswith(f"{doc},") and "not_a_report" in rows[2]
     r = api.get("/api/v1/export", headers=h, params={"format": "xml"})
     assert r.status_code == 422 and err(r) == "validation_error"
+
+
+def test_api_export_is_what_the_cli_exports(api, tmp_path):
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+
+    process_report(api)
+    process_report(api, NOT_A_REPORT, "notice.txt")
+    h = bearer(api.tokens["viewer"])
+    for fmt in ("jsonl", "csv"):
+        served = api.get("/api/v1/export", headers=h, params={"format": fmt}).content
+        out = tmp_path / f"export.{fmt}"
+        r = CliRunner().invoke(cli, ["export", "--format", fmt, "--db", api.cfg.database_url, "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        assert out.read_bytes() == served and served.count(b"\n") == 3 - (fmt == "jsonl")
 
 
 # ---------------------------------------------------------------- models
@@ -503,7 +587,9 @@ def test_safe_next_keeps_redirects_local():
     assert safe_next("/reports/3?x=1#p-2") == "/reports/3?x=1#p-2"
 
 
-def test_training_goes_to_the_worker_queue_when_its_task_can_take_it(api, monkeypatch):
+def test_api_training_goes_to_the_worker_queue_with_every_option(api, monkeypatch):
+    import inspect
+
     import worker.tasks
 
     sent = []
@@ -516,10 +602,13 @@ def test_training_goes_to_the_worker_queue_when_its_task_can_take_it(api, monkey
     ha = bearer(api.tokens["admin"])
     r = api.post("/api/v1/models/train", headers=ha, json={"include_reviews": False, "promote": True})
     assert r.status_code == 202 and r.json() == {"started": True, "mode": "worker", "task_id": "task-1"}
-    assert sent == [{"kwargs": {"promote": True}, "retry": False}]
-    # reviews are something the worker's task does not take: that run stays in this process
     r = api.post("/api/v1/models/train", headers=ha, json={"include_reviews": True})
-    assert r.status_code == 202 and r.json()["mode"] == "in-process" and len(sent) == 1
+    assert r.status_code == 202 and r.json()["mode"] == "worker"
+    assert [x["kwargs"] for x in sent] == [
+        {"include_reviews": False, "promote": True, "force": False, "who": "admin"},
+        {"include_reviews": True, "promote": False, "force": False, "who": "admin"}]
+    # the task takes exactly what it is sent
+    assert set(inspect.signature(worker.tasks.train.run).parameters) == set(sent[0]["kwargs"])
 
 
 def test_filters_and_review_on_postgresql(postgres_url, tmp_path):

@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select
 
 from store.db import session
@@ -95,3 +96,101 @@ def test_store_links_years_of_one_agency_both_ways(sqlite_url, report_2019_bytes
         save_summary(s, later, matching)
         s.commit()
         assert _rule(s.get(Document, later_id).summary, "year_over_year.carried_over")["status"] == "pass"
+
+
+def _filter_rows_in_db(s, doc_id: int) -> tuple[set[str], set[str]]:
+    from store.models import DocumentFailingRule, DocumentTheme
+
+    return (set(s.scalars(select(DocumentTheme.theme).where(DocumentTheme.document_id == doc_id))),
+            set(s.scalars(select(DocumentFailingRule.rule).where(DocumentFailingRule.document_id == doc_id))))
+
+
+def test_store_filter_rows_follow_every_summary_write(sqlite_url, report_2019_bytes, classifier):
+    import copy
+
+    from extraction.pipeline import process_bytes
+    from store.repository import filter_rows, record_outcome
+
+    first = process_bytes(report_2019_bytes, "2019.txt", classifier=classifier)
+    first["themes"].append({"text": "放管服", "kind": "quoted", "count": 1})
+    carried_forward = first["tables"]["applications"]["rows"]["carried_forward"][6]
+    wrong = _next_year(first, carried_forward + 3)
+    with session(sqlite_url) as s:
+        # the embedded fast path writes them with the document ...
+        later_id = record_outcome(s, b"later", "later.txt", summary=copy.deepcopy(wrong), fmt="txt")
+        themes, rules = _filter_rows_in_db(s, later_id)
+        assert "放管服" in themes and themes == set(filter_rows(wrong)[0]) and rules == set()
+        # ... and storing last year re-checks next year's report: its failing rule gets a row
+        first_id = record_outcome(s, report_2019_bytes, "2019.txt", summary=first, fmt="txt")
+        s.commit()
+        assert _filter_rows_in_db(s, later_id)[1] == {"year_over_year.carried_over"}
+        assert _filter_rows_in_db(s, first_id) == tuple(set(x) for x in filter_rows(first))
+        # save_summary replaces them: fixed numbers, another theme set
+        matching = _next_year(first, carried_forward)
+        matching["themes"] = [{"text": "营商环境", "kind": "keyword", "count": 2},
+                              {"text": "营商环境", "kind": "quoted", "count": 1}]
+        save_summary(s, s.get(Document, later_id), matching)
+        s.commit()
+        assert _filter_rows_in_db(s, later_id) == ({"营商环境"}, set())
+        # record_outcome of known bytes goes through save_summary too
+        record_outcome(s, b"later", "later.txt", summary=wrong, fmt="txt")
+        s.commit()
+        assert _filter_rows_in_db(s, later_id)[1] == {"year_over_year.carried_over"}
+
+
+def _summaries_for_backfill(summary: dict) -> list[dict | None]:
+    """Stored summaries with the edge cases the SQL backfill must read like filter_rows does."""
+    import copy
+
+    plain = copy.deepcopy(summary)
+    odd = copy.deepcopy(summary)
+    odd["themes"] += [{"text": "放管服", "kind": "quoted", "count": 1}, {"text": "放管服", "kind": "keyword", "count": 3},
+                      {"text": '引号"与\\反斜杠', "kind": "quoted", "count": 1}, {"text": "长" * 201, "kind": "quoted"},
+                      {"text": "", "kind": "quoted"}, {"kind": "keyword"}]
+    failing = [c for c in odd["checks"] if c["rule"] == "applications.row_total"][:2]
+    for c in failing:
+        c["status"] = "fail"
+    odd["checks"].append({"rule": "r" * 101, "status": "fail"})
+    bare = copy.deepcopy(summary)
+    del bare["themes"]
+    bare["checks"] = []
+    return [plain, odd, bare, None]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_store_migration_backfills_filter_rows(backend, request, tmp_path, report_2019_bytes, classifier):
+    """Migration 0002 fills the theme and failing-rule rows of summaries stored before it, the
+    same rows store.repository writes for new ones."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, insert
+
+    from extraction.pipeline import process_bytes
+    from store.db import MIGRATIONS, _normalise, migrate
+    from store.repository import filter_rows
+
+    url = f"sqlite:///{tmp_path / 'old.db'}" if backend == "sqlite" else request.getfixturevalue("fresh_postgres_url")
+    eng = create_engine(_normalise(url))
+    try:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with eng.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0001")
+        summaries = _summaries_for_backfill(process_bytes(report_2019_bytes, "a.txt", classifier=classifier))
+        with eng.begin() as conn:
+            for i, sm in enumerate(summaries, 1):
+                sha = f"{i:064x}"
+                conn.execute(insert(Original.__table__).values(sha256=sha, content=b"x"))
+                conn.execute(insert(Document.__table__).values(
+                    id=i, sha256=sha, filename=f"{i}.txt", size=1, attempts=1, failing_checks=0,
+                    status="done" if sm else "failed", summary=sm, created_at=func.now(), updated_at=func.now()))
+        migrate(eng)
+        with session(url) as s:
+            for i, sm in enumerate(summaries, 1):
+                expected = tuple(set(x) for x in filter_rows(sm)) if sm else (set(), set())
+                assert _filter_rows_in_db(s, i) == expected, i
+            odd = _filter_rows_in_db(s, 2)
+        assert "放管服" in odd[0] and '引号"与\\反斜杠' in odd[0] and odd[1] == {"applications.row_total"}
+    finally:
+        eng.dispose()

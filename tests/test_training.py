@@ -243,6 +243,27 @@ def test_export_training_and_include_reviews_round_trip(tmp_path, sqlite_url, re
     assert card["training_data"]["held_out"] == base["training_data"]["held_out"]
 
 
+def test_training_worker_task_takes_reviews_and_promotion_like_the_cli(tmp_path, sqlite_url, report_2019_bytes,
+                                                                       classifier, small_data, monkeypatch):
+    """The `govdigest.train` task runs api.retrain.run_training, as `govdigest train` and the API do."""
+    import extraction.classify
+    import worker.tasks
+
+    _stored_and_reviewed(sqlite_url, report_2019_bytes, classifier)
+    md = tmp_path / "models"
+    monkeypatch.setenv("GOVDIGEST_DATABASE_URL", sqlite_url)  # what a worker machine is given
+    monkeypatch.setattr(extraction.classify, "MODELS_DIR", md)
+    monkeypatch.setattr(extraction.classify, "TRAINING_DATA", small_data)
+    version = worker.tasks.train.run(include_reviews=True, promote=True, who="admin")
+    card = json.loads((md / version / "card.json").read_text(encoding="utf-8"))
+    assert card["training_data"]["reviews"] == 2
+    reg = read_registry(md)
+    assert reg["active"] == version and reg["history"][-1]["by"] == "admin"
+    without = worker.tasks.train.run()
+    assert json.loads((md / without / "card.json").read_text(encoding="utf-8"))["training_data"]["reviews"] == 0
+    assert read_registry(md)["active"] == version  # not promoted unless asked
+
+
 def test_a_review_that_repeats_a_held_out_text_is_left_out(tmp_path, small_data):
     held = split(read_jsonl(small_data))[1]
     leak = {"id": "review-9", "text": held[0]["text"], "label": held[0]["label"], "section_kind": None,

@@ -53,14 +53,13 @@ def ping() -> str:
 
 
 @app.task(name="govdigest.train", acks_late=False, time_limit=3600, soft_time_limit=3500)
-def train(promote: bool = False) -> str:
+def train(promote: bool = False, include_reviews: bool = False, force: bool = False, who: str | None = None) -> str:
     """Train a classifier version on the `train` queue (acknowledged on receipt: a training run lasts
-    longer than the visibility timeout, so it must not be redelivered; re-run it if a worker dies)."""
-    from extraction.training import promote as promote_version
-    from extraction.training import train as train_model
+    longer than the visibility timeout, so it must not be redelivered; re-run it if a worker dies).
+    The same run as `govdigest train [--include-reviews] [--promote] [--force]` (api.retrain)."""
+    from api.retrain import run_training
 
-    version, card = train_model()
-    if promote:
-        promote_version(version)
-    log.info("trained %s: held-out %s", version, card.get("held_out"))
-    return version
+    run = run_training(include_reviews=include_reviews, promote=promote, force=force, who=who)
+    log.info("trained %s (%d reviews): held-out %s; promoted %s: %s", run.version, run.reviews,
+             run.card.get("held_out"), run.promoted, run.reason)
+    return run.version
