@@ -107,21 +107,17 @@ def worker(
     cfg = _settings_or_exit()
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         err.print(ROOT_WARNING, highlight=False, soft_wrap=True)
-    from worker.app import app
+    from worker.app import app, start_worker
 
-    argv = ["worker", "--loglevel", loglevel, "--queues", queues, "--pool", pool,
-            "--hostname", hostname or f"govdigest-{os.getpid()}@%h", "--without-gossip", "--without-mingle"]
-    if concurrency:
-        argv += ["--concurrency", str(concurrency)]
     if beat:
         from pathlib import Path
 
         Path(app.conf.beat_schedule_filename).parent.mkdir(parents=True, exist_ok=True)
-        argv.append("--beat")
     err.print(f"worker: broker {_safe_url(cfg.broker_url)}, queues {queues}, pool {pool}"
               f"{', concurrency ' + str(concurrency) if concurrency else ''}{', with the periodic sweep' if beat else ''}",
               highlight=False)
-    app.worker_main(argv)
+    raise typer.Exit(start_worker(queues=queues, pool=pool, loglevel=loglevel, concurrency=concurrency, beat=beat,
+                                  hostname=hostname or f"govdigest-{os.getpid()}@%h"))
 
 
 def _safe_url(url: str) -> str:

@@ -1,21 +1,34 @@
-"""Queued processing throughput: N reports through 1 and 2 `govdigest worker` processes.
+"""Queued processing throughput: N reports through 1 and 2 `govdigest worker` processes,
+against the embedded path (`govdigest process --jobs 2`) on the same reports in the same run.
 
-    python -m bench.celery_bench [--n 2000] [--chunk-size 50]
+    python -m bench.celery_bench [--n 2000] [--chunk-size 50] [--skip-embedded-pg]
 
 Prints one JSON object; `run(n)` returns it (bench/run.py merges it into its results):
 
 - celery_1w_reports_per_s, celery_2w_reports_per_s: N reports, already stored, from the first
   publish to the last `done` row, through one worker process (one pool process) and through two
   (two `govdigest worker --concurrency 1` processes, as two machines would run them);
+  celery_2w_over_1w: their ratio;
+- celery_2w_submit_to_done_reports_per_s: N other reports through the two workers end to end, from
+  the start of `submit` (store, commit, enqueue in rounds; the workers start on the first round) to
+  the last `done` row; celery_2w_submit_to_done_over_embedded_2p compares it with the embedded path,
+  which stores the originals too;
+- embedded_2p_reports_per_s: the same N reports through the embedded path with two pool processes
+  (`api.processing.run_many(jobs=2)`, results written by the main process with
+  `store.repository.record_outcome`, a commit per 100, as `govdigest process --jobs 2` does) on
+  its default database, a SQLite file; celery_2w_over_embedded_2p: the Celery path over it.
+  embedded_2p_pg_reports_per_s / celery_2w_over_embedded_2p_pg: the same on PostgreSQL, the
+  database the Celery path uses (like with like);
 - celery_task_overhead_ms: per-task cost of Celery + Redis alone (no-op `govdigest.ping` tasks
   through one pool process, acks_late and prefetch 1 as in production);
 - celery_1w_chunk1_reports_per_s: the same single worker with one document per task, which is
   what chunking saves;
-- worker_peak_rss_mb: the largest resident size of any worker process (the pool processes share
-  the warm model with their parent copy-on-write, and RSS counts those shared pages in full);
-  worker_peak_pool_process_rss_mb: the same for pool processes only (what
-  GOVDIGEST_MAX_MEMORY_PER_CHILD_MB is compared with);
-  worker_peak_rss_total_mb: the largest sum over all worker processes at one moment.
+- memory of every worker process (the main process and its pool processes), sampled while the
+  reports run: celery_worker_max_rss_mb (the largest of any), celery_worker_main_max_rss_mb and
+  celery_worker_pool_max_rss_mb (main processes / pool processes only; the pool's is what
+  GOVDIGEST_MAX_MEMORY_PER_CHILD_MB is compared with), celery_worker_max_uss_mb (the largest
+  memory of a process's own, not shared with its parent), celery_worker_total_pss_mb (the largest
+  proportional sum over all worker processes at one moment: what they cost the machine together).
 
 Services: Redis at GOVDIGEST_BENCH_BROKER (default redis://127.0.0.1:6379/6; a private key prefix,
 removed afterwards) and a fresh PostgreSQL database per phase under GOVDIGEST_BENCH_PG (default
@@ -121,8 +134,26 @@ def _worker_cmd() -> list[str]:
     return [found, "worker"] if found else [sys.executable, "-c", "from api.cli import app; app()", "worker"]
 
 
+def _smaps_mb(pid: int) -> tuple[float, float, float]:
+    """(RSS, PSS, USS) of a process in MB from /proc/PID/smaps_rollup (USS: its private pages)."""
+    fields = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "kB":
+                fields[parts[0].rstrip(":")] = int(parts[1]) / 1024
+    return fields.get("Rss", 0.0), fields.get("Pss", 0.0), fields.get("Private_Clean", 0.0) + fields.get(
+        "Private_Dirty", 0.0)
+
+
 class Workers:
-    """`count` worker processes of `concurrency` pool processes each; RSS sampled while they run."""
+    """`count` worker processes of `concurrency` pool processes each; their memory sampled while they run."""
+
+    # The sampler shares the cores it measures: RSS (/proc/PID/statm, cheap) twice a second; the
+    # process list (psutil scans all of /proc) and PSS/USS (smaps_rollup walks the page tables,
+    # milliseconds for a 300 MB process) every two seconds.
+    RSS_EVERY = 0.5
+    SCAN_EVERY = 2.0
 
     def __init__(self, env: dict, count: int, concurrency: int, logdir: Path):
         self.procs = []
@@ -134,9 +165,7 @@ class Workers:
                 [*_worker_cmd(), "--concurrency", str(concurrency), "--queues", "extract", "--loglevel", "WARNING",
                  "--hostname", f"bench{k}-{uuid.uuid4().hex[:6]}@%h"],
                 env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True))
-        self.peak_rss = 0.0
-        self.peak_child_rss = 0.0
-        self.peak_total = 0.0
+        self.peak = {"main_rss": 0.0, "pool_rss": 0.0, "uss": 0.0, "total_pss": 0.0, "total_rss": 0.0}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -144,22 +173,37 @@ class Workers:
     def _sample(self) -> None:
         import psutil
 
+        page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
+        procs: list[tuple[int, str]] = []
+        last_scan = 0.0
         while not self._stop.is_set():
-            total = 0.0
-            for p in self.procs:
+            scan = time.monotonic() - last_scan >= self.SCAN_EVERY
+            if scan:
+                last_scan = time.monotonic()
+                procs = []
+                for p in self.procs:
+                    try:
+                        procs += [(p.pid, "main_rss")] + [(c.pid, "pool_rss")
+                                                           for c in psutil.Process(p.pid).children(recursive=True)]
+                    except psutil.Error:
+                        continue
+            total_rss = total_pss = 0.0
+            for pid, key in procs:
                 try:
-                    parent = psutil.Process(p.pid)
-                    children = parent.children(recursive=True)
-                    for proc in [parent, *children]:
-                        rss = proc.memory_info().rss / 2**20
-                        total += rss
-                        self.peak_rss = max(self.peak_rss, rss)
-                        if proc is not parent:
-                            self.peak_child_rss = max(self.peak_child_rss, rss)
-                except psutil.Error:
+                    with open(f"/proc/{pid}/statm") as f:
+                        rss = int(f.read().split()[1]) * page_mb
+                    if scan:
+                        _, pss, uss = _smaps_mb(pid)
+                        total_pss += pss
+                        self.peak["uss"] = max(self.peak["uss"], uss)
+                except (OSError, ValueError, IndexError):
                     continue
-            self.peak_total = max(self.peak_total, total)
-            self._stop.wait(0.2)
+                total_rss += rss
+                self.peak[key] = max(self.peak[key], rss)
+            self.peak["total_rss"] = max(self.peak["total_rss"], total_rss)
+            if scan:
+                self.peak["total_pss"] = max(self.peak["total_pss"], total_pss)
+            self._stop.wait(self.RSS_EVERY)
 
     def wait_ready(self, broker: Broker, timeout: float = 120) -> None:
         """Ready: every worker forked its pool (it warms the model before forking) and no-op tasks go through."""
@@ -203,12 +247,12 @@ def _configure(env: dict) -> None:
     app.conf.update(make_config())
 
 
-def _wait(predicate, timeout: float, what: str) -> None:
+def _wait(predicate, timeout: float, what: str, every: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(every)
 
 
 def _store(url: str, docs: list[tuple[str, bytes]]) -> list[int]:
@@ -225,36 +269,88 @@ def _store(url: str, docs: list[tuple[str, bytes]]) -> list[int]:
     return ids
 
 
-def _pending(url: str, ids: list[int]) -> int:
-    from sqlalchemy import func, select
-
-    from store.db import session
-    from store.models import Document
-
-    with session(url) as s:
-        return s.scalar(select(func.count()).select_from(Document)
-                        .where(Document.status.in_(("queued", "processing")))) or 0
-
-
 def _throughput(url: str, docs: list[tuple[str, bytes]], chunk_size: int | None, timeout: float) -> tuple[float, int]:
+    """Store `docs`, then time the first publish to the last document's `finished_at`."""
+    from datetime import UTC, datetime
+
     from store.db import session
     from worker.enqueue import enqueue
 
     ids = _store(url, docs)
-    t0 = time.perf_counter()
     with session(url) as s:
+        t0 = datetime.now(UTC)
         sent, err = enqueue(s, ids, chunk_size=chunk_size)
-    if err is not None:
-        raise RuntimeError(f"broker: {err}")
-    _wait(lambda: _pending(url, ids) == 0, timeout, "the documents to finish")
-    elapsed = time.perf_counter() - t0
+        if err is not None:
+            raise RuntimeError(f"broker: {err}")
+        s.commit()
+    return _until_done(url, ids, t0, timeout)
+
+
+def _submit_to_done(url: str, docs: list[tuple[str, bytes]], chunk_size: int | None, timeout: float) -> float:
+    """`govdigest submit` of `docs` (stored, committed and enqueued in rounds, the workers starting on
+    the first round while the rest is stored) to the last `finished_at`: the Celery path end to end,
+    as the embedded path is measured."""
+    from datetime import UTC, datetime
+
+    from api.inputs import Input
+    from worker.enqueue import submit
+
+    t0 = datetime.now(UTC)
+    rep = submit((Input(name, name, data) for name, data in docs), url=url, chunk_size=chunk_size)
+    if rep.broker_error is not None:
+        raise RuntimeError(f"broker: {rep.broker_error}")
+    return _until_done(url, rep.ids, t0, timeout)[0]
+
+
+def _until_done(url: str, ids: list[int], t0, timeout: float) -> tuple[float, int]:
+    """Reports/s from `t0` to the last `finished_at` of `ids`, and how many failed. The poll runs
+    twice a second (its CPU would be the workers'); the time comes from the rows, not the poll."""
+    from datetime import UTC
+
     from sqlalchemy import func, select
 
+    from store.db import session
     from store.models import Document
 
+    pending = select(func.count()).select_from(Document).where(Document.status.in_(("queued", "processing")))
     with session(url) as s:
-        failed = s.scalar(select(func.count()).select_from(Document).where(Document.status == "failed")) or 0
-    return len(ids) / elapsed, failed
+        def finished() -> bool:
+            n = s.scalar(pending)
+            s.rollback()  # a fresh snapshot each time
+            return n == 0
+
+        _wait(finished, timeout, "the documents to finish", every=0.5)
+        last = s.scalar(select(func.max(Document.finished_at)).where(Document.id.in_(ids)))
+        failed = s.scalar(select(func.count()).select_from(Document)
+                          .where(Document.id.in_(ids), Document.status == "failed")) or 0
+    last = last if last.tzinfo else last.replace(tzinfo=UTC)
+    return len(ids) / (last - t0).total_seconds(), failed
+
+
+def embedded(docs: list[tuple[str, bytes]], url: str, jobs: int = 2) -> tuple[float, int]:
+    """`govdigest process --jobs N` on `docs`: reports/s and failures. The model is warm first (as
+    the workers' is before their clock starts), so the pool processes inherit it."""
+    from api.processing import run_many, warm_worker
+    from store.db import engine, session
+    from store.repository import record_outcome
+
+    warm_worker()
+    s = session(url)  # migrated before the clock starts, as the workers' database is
+    failed = 0
+    try:
+        t0 = time.perf_counter()
+        for k, outcome in enumerate(run_many(((n, n, d) for n, d in docs), jobs=jobs)):
+            record_outcome(s, docs[k][1], outcome.name, summary=outcome.summary, code=outcome.code,
+                           message=outcome.message, fmt=outcome.format)
+            failed += outcome.summary is None
+            if k % 100 == 99:  # as api.cli._Store
+                s.commit()
+        s.commit()
+        elapsed = time.perf_counter() - t0
+    finally:
+        s.close()
+        engine(url).dispose()
+    return len(docs) / elapsed, failed
 
 
 def _overhead_ms(broker: Broker, tasks: int) -> float:
@@ -270,11 +366,12 @@ def _overhead_ms(broker: Broker, tasks: int) -> float:
 
 
 def run(n: int = 2000, *, chunk_size: int | None = None, overhead_tasks: int = 1000, chunk1_docs: int = 300,
-        timeout: float = 900) -> dict:
-    docs = corpus(n + chunk1_docs)
-    main, extra = docs[:n], docs[n:]
+        timeout: float = 900, embedded_pg: bool = True) -> dict:
+    docs = corpus(2 * n + chunk1_docs)
+    main, submitted, extra = docs[:n], docs[n:2 * n], docs[2 * n:]
     broker = Broker(os.environ.get("GOVDIGEST_BENCH_BROKER", DEFAULT_BROKER), f"gdbench-{os.getpid()}-{uuid.uuid4().hex[:6]}:")
     out: dict = {"celery_reports": n}
+    peak = {"main_rss": 0.0, "pool_rss": 0.0, "uss": 0.0, "total_pss": 0.0, "total_rss": 0.0}
     with tempfile.TemporaryDirectory() as tmp:
         logdir = Path(tmp)
         try:
@@ -302,16 +399,39 @@ def run(n: int = 2000, *, chunk_size: int | None = None, overhead_tasks: int = 1
                         if count == 1 and chunk1_docs:
                             rate1, _ = _throughput(url, extra, 1, timeout)
                             out["celery_1w_chunk1_reports_per_s"] = round(rate1, 1)
+                        if count == 2:
+                            rate2 = _submit_to_done(url, submitted, chunk_size, timeout)
+                            out["celery_2w_submit_to_done_reports_per_s"] = round(rate2, 1)
                     finally:
                         workers.stop()
-                    out["worker_peak_rss_mb"] = round(max(out.get("worker_peak_rss_mb", 0), workers.peak_rss), 1)
-                    out["worker_peak_pool_process_rss_mb"] = round(
-                        max(out.get("worker_peak_pool_process_rss_mb", 0), workers.peak_child_rss), 1)
-                    out["worker_peak_rss_total_mb"] = round(max(out.get("worker_peak_rss_total_mb", 0),
-                                                                workers.peak_total), 1)
+                    for key, value in workers.peak.items():
+                        peak[key] = max(peak[key], value)
+            # the embedded path on the same reports, right after: the default SQLite file, then PostgreSQL
+            rate, failed = embedded(main, f"sqlite:///{logdir / 'embedded.db'}")
+            out["embedded_2p_reports_per_s"] = round(rate, 1)
+            out["embedded_2p_failed"] = failed
+            if embedded_pg:
+                with database("embedded") as (url, kind):
+                    if kind == "postgresql":
+                        rate, _ = embedded(main, url)
+                        out["embedded_2p_pg_reports_per_s"] = round(rate, 1)
         finally:
             broker.clear()
     out["celery_2w_over_1w"] = round(out["celery_2w_reports_per_s"] / out["celery_1w_reports_per_s"], 2)
+    out["celery_2w_over_embedded_2p"] = round(out["celery_2w_reports_per_s"] / out["embedded_2p_reports_per_s"], 2)
+    out["celery_2w_submit_to_done_over_embedded_2p"] = round(
+        out["celery_2w_submit_to_done_reports_per_s"] / out["embedded_2p_reports_per_s"], 2)
+    if "embedded_2p_pg_reports_per_s" in out:
+        out["celery_2w_over_embedded_2p_pg"] = round(
+            out["celery_2w_reports_per_s"] / out["embedded_2p_pg_reports_per_s"], 2)
+    out.update({
+        "celery_worker_max_rss_mb": round(max(peak["main_rss"], peak["pool_rss"]), 1),
+        "celery_worker_main_max_rss_mb": round(peak["main_rss"], 1),
+        "celery_worker_pool_max_rss_mb": round(peak["pool_rss"], 1),
+        "celery_worker_max_uss_mb": round(peak["uss"], 1),
+        "celery_worker_total_pss_mb": round(peak["total_pss"], 1),
+        "celery_worker_total_rss_mb": round(peak["total_rss"], 1),
+    })
     out["cpu_count"] = os.cpu_count()
     return out
 
@@ -322,8 +442,10 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--chunk-size", type=int, default=None, help="ids per task (default GOVDIGEST_CHUNK_SIZE, 50)")
     ap.add_argument("--overhead-tasks", type=int, default=1000)
     ap.add_argument("--chunk1-docs", type=int, default=300, help="reports sent one per task (0: skip)")
+    ap.add_argument("--skip-embedded-pg", action="store_true", help="measure the embedded path on SQLite only")
     a = ap.parse_args(argv)
-    results = run(a.n, chunk_size=a.chunk_size, overhead_tasks=a.overhead_tasks, chunk1_docs=a.chunk1_docs)
+    results = run(a.n, chunk_size=a.chunk_size, overhead_tasks=a.overhead_tasks, chunk1_docs=a.chunk1_docs,
+                  embedded_pg=not a.skip_embedded_pg)
     print(json.dumps(results, indent=1))
     return results
 

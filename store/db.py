@@ -48,6 +48,16 @@ def _json_dumps(value) -> str:
 _JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
+# Databases whose schema this process knows to be at head without asking alembic: see mark_migrated.
+_MIGRATED: set[str] = set()
+
+
+def mark_migrated(url: str | None = None) -> None:
+    """The schema of `url` is at head (a worker migrated it before forking its pool processes,
+    which then skip the check and the ~7 MB of alembic it loads)."""
+    _MIGRATED.add(_normalise(database_url(url)))
+
+
 @cache
 def engine(url: str | None = None) -> Engine:
     real = _normalise(database_url(url))
@@ -65,7 +75,8 @@ def engine(url: str | None = None) -> Engine:
             cur.close()
     else:
         eng = create_engine(real, pool_pre_ping=True, pool_size=5, max_overflow=10, **_JSON)
-    migrate(eng)
+    if real not in _MIGRATED:
+        migrate(eng)
     return eng
 
 

@@ -1,9 +1,10 @@
 """Database side of queued processing: claiming, finishing, sweeping, retrying, reporting.
 
 The database is the source of truth; the broker only carries document ids. A document moves
-queued -> processing -> done | failed, and every move is a conditional UPDATE in its own committed
-transaction, so a redelivered or duplicated message can never process a document twice at the
-same time or write its rows twice.
+queued -> processing -> done | failed, and every move is a conditional UPDATE committed before the
+next step (a worker claims, and later finishes, a batch of documents in one transaction), so a
+redelivered or duplicated message can never process a document twice at the same time or write
+its rows twice.
 
 Who is "processing" a document is proven by a *liveness lock* held for exactly as long as the
 processing runs: a session-level advisory lock on PostgreSQL (``pg_try_advisory_lock``, released by
@@ -106,6 +107,74 @@ class LivenessLocks:
             self._held.add(doc_id)
             return True
 
+    def acquire_many(self, ids: list[int]) -> list[int]:
+        """`acquire` for several documents (one round trip on PostgreSQL); returns those now held, in order."""
+        with self._mutex:
+            self._ensure()
+            want = [i for i in dict.fromkeys(ids) if i not in self._held]
+            if not want:
+                return []
+            if self._conn is not None:
+                got = set(self._pg_try_lock_many(want))
+            elif self._fd is not None:
+                import fcntl
+
+                got = set()
+                for doc_id in want:
+                    try:
+                        fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, doc_id, os.SEEK_SET)
+                    except OSError:
+                        continue
+                    got.add(doc_id)
+            else:
+                got = set(want)
+            self._held.update(got)
+            return [i for i in want if i in got]
+
+    def _pg_try_lock_many(self, ids: list[int]) -> list[int]:
+        import psycopg
+
+        query = "SELECT x FROM unnest(%s::int[]) AS x WHERE pg_try_advisory_lock(%s::int, x)"
+        try:
+            return [r[0] for r in self._conn.execute(query, (ids, _LOCK_NAMESPACE)).fetchall()]
+        except psycopg.OperationalError:
+            self._reconnect()  # as in _pg_try_lock
+            return [r[0] for r in self._conn.execute(query, (ids, _LOCK_NAMESPACE)).fetchall()]
+
+    def _reconnect(self) -> None:
+        import psycopg
+
+        try:
+            self._conn.close()
+        except psycopg.Error:
+            pass
+        self._pid = None
+        self._held = set()
+        self._ensure()
+
+    def release_many(self, ids: list[int]) -> None:
+        """`release` for several documents (one round trip on PostgreSQL)."""
+        with self._mutex:
+            if self._pid != os.getpid():
+                return
+            mine = [i for i in dict.fromkeys(ids) if i in self._held]
+            if not mine:
+                return
+            self._held.difference_update(mine)
+            if self._conn is not None and not self._conn.closed:
+                import psycopg
+
+                try:
+                    self._conn.execute("SELECT pg_advisory_unlock(%s::int, x) FROM unnest(%s::int[]) AS x",
+                                       (_LOCK_NAMESPACE, mine))
+                except psycopg.OperationalError:
+                    pass  # the connection is gone, and the locks with it
+            elif self._fd is not None:
+                import fcntl
+
+                for doc_id in mine:
+                    fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, doc_id, os.SEEK_SET)
+
     def _pg_try_lock(self, doc_id: int) -> bool:
         import psycopg
 
@@ -115,13 +184,7 @@ class LivenessLocks:
         except psycopg.OperationalError:
             # The server went away (restart, failover): every lock of this connection went with it.
             # Reconnect once; the locks still held are gone, the conditional writes guard the rest.
-            try:
-                self._conn.close()
-            except psycopg.Error:
-                pass
-            self._pid = None
-            self._held = set()
-            self._ensure()
+            self._reconnect()
             return bool(self._conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
                                            (_LOCK_NAMESPACE, doc_id)).fetchone()[0])
 
@@ -188,8 +251,7 @@ def claim(s: Session, doc_id: int, *, pipeline_version: str, max_attempts: int) 
     claimable = or_(
         Document.status == "queued",
         and_(Document.status == "processing", Document.attempts < max_attempts),
-        and_(Document.status == "done", or_(Document.pipeline_version.is_(None),
-                                            Document.pipeline_version != pipeline_version)),
+        _older_done(pipeline_version),
     )
     row = s.execute(
         update(Document).where(Document.id == doc_id, claimable)
@@ -216,6 +278,47 @@ def claim(s: Session, doc_id: int, *, pipeline_version: str, max_attempts: int) 
         return Claim("crashed" if res.rowcount == 1 else "busy", attempts)
     s.rollback()
     return Claim(status if status in ("done", "failed") else "busy", attempts or 0)
+
+
+def claim_many(s: Session, ids: list[int], *, pipeline_version: str) -> dict[int, Claim]:
+    """Take those of `ids` that wait for their first attempt (`queued`, or `done` by an older pipeline
+    version) in one committed transaction: three round trips for the lot instead of four each.
+
+    Call it while holding their liveness locks. `processing` documents (their worker died, or a
+    time limit struck in their batch) are left out: `claim` takes those one at a time, so a document
+    that kills its worker charges the attempt to itself alone. Returns the claimed ones by id."""
+    if not ids:
+        return {}
+    t = now()
+    fresh = or_(Document.status == "queued", _older_done(pipeline_version))
+    rows = s.execute(
+        update(Document).where(Document.id.in_(ids), fresh)
+        .values(status="processing", attempts=case((Document.status == "done", 1), else_=Document.attempts + 1),
+                started_at=t, finished_at=None, error_code=None, error_message=None, updated_at=t)
+        .returning(Document.id, Document.attempts, Document.filename, Document.sha256, Document.queued_at)
+        .execution_options(synchronize_session=False)
+    ).all()
+    data = {}
+    if rows:
+        data = dict(s.execute(select(Original.sha256, Original.content)
+                              .where(Original.sha256.in_({r.sha256 for r in rows}))).all())
+    s.commit()
+    return {r.id: Claim("claimed", r.attempts, filename=r.filename, data=data.get(r.sha256), queued_at=r.queued_at,
+                        started_at=t) for r in rows}
+
+
+def _older_done(pipeline_version: str):
+    return and_(Document.status == "done", or_(Document.pipeline_version.is_(None),
+                                               Document.pipeline_version != pipeline_version))
+
+
+def owned_many(s: Session, attempts: dict[int, int]) -> dict[int, Document]:
+    """`owned` for several documents (doc id -> the attempt that claimed it), locked in id order."""
+    if not attempts:
+        return {}
+    docs = s.scalars(select(Document).where(Document.id.in_(list(attempts))).options(defer(Document.summary))
+                     .order_by(Document.id).with_for_update().execution_options(populate_existing=True))
+    return {d.id: d for d in docs if d.status == "processing" and (d.attempts or 0) == attempts[d.id]}
 
 
 def owned(s: Session, doc_id: int, attempts: int) -> Document | None:

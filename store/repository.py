@@ -178,10 +178,11 @@ def save_summary(s: Session, doc: Document, summary: dict) -> None:
 
 
 def save_summaries(s: Session, items: list[tuple[int, dict, dict]]) -> None:
-    """`save_summary` for several stored documents at once (the queue worker's path), with Core
-    statements: one per table for all of them where the order does not matter (reviews read,
-    old rows deleted, paragraphs inserted), and per document, in order, what a later document
-    of the same agency must see (years linked, the document row, theme and failing-rule rows).
+    """`save_summary` for several stored documents at once (the queue worker's path), in a dozen
+    statements rather than a dozen per document: reviews read, old rows deleted, neighbouring years
+    looked up, then the document rows, theme, failing-rule and paragraph rows, each table's in one
+    executemany. Years are linked per document in order (link_years), so a later document of the
+    same agency sees an earlier one: the rows written so far go out first when it might.
     `items`: (document id, summary, more document columns such as the worker's timings).
     Writes the same rows as save_summary; keep the two in step."""
     if not items:
@@ -193,14 +194,47 @@ def save_summaries(s: Session, items: list[tuple[int, dict, dict]]) -> None:
         reviewed.setdefault(row.document_id, {})[(row.idx, row.text)] = row
     for statement in (_DELETE_PARAGRAPHS_IN, _DELETE_THEMES_IN, _DELETE_FAILING_RULES_IN):
         conn.execute(statement, {"ids": ids})
+    agencies = {(summary.get("report") or {}).get("agency") for _, summary, _ in items} - {None, ""}
+    stored = {tuple(r) for r in conn.execute(_DONE_YEARS_IN, {"agencies": list(agencies)})} if agencies else set()
+    rows: list[dict] = []
+    rules: list[dict] = []
+    unwritten: set[str] = set()  # agencies with documents among `rows`, not yet written
+    themes: list[dict] = []
     paragraphs: list[dict] = []
     for doc_id, summary, extra in items:
-        link_years(s, summary)
-        conn.execute(_UPDATE_DOCUMENT, {**_summary_columns(summary), **extra, "doc_id": doc_id})
-        _insert_filter_rows(conn, doc_id, summary)
+        report = summary.get("report") or {}
+        agency, year = report.get("agency"), report.get("year")
+        if agency in unwritten and year and {(agency, year - 1), (agency, year + 1)} & stored:
+            _write_documents(conn, rows, rules)  # link_years must find them stored
+            unwritten.clear()
+        link_years(s, summary, stored)
+        rows.append({**_summary_columns(summary), **extra, "doc_id": doc_id})
+        theme_values, rule_values = filter_rows(summary)
+        rules += [{"document_id": doc_id, "rule": x} for x in rule_values]
+        themes += [{"document_id": doc_id, "theme": x} for x in theme_values]
         paragraphs += _paragraph_rows(doc_id, summary, reviewed.get(doc_id, {}))
+        if agency and year:
+            stored.add((agency, year))
+            unwritten.add(agency)
+    _write_documents(conn, rows, rules)
+    # link_years never changes themes or paragraphs: these can wait for the end
+    if themes:
+        conn.execute(_INSERT_THEME, themes)
     if paragraphs:
         conn.execute(_INSERT_PARAGRAPH, paragraphs)
+
+
+def _write_documents(conn, rows: list[dict], rules: list[dict]) -> None:
+    """The document rows (grouped by their columns, one executemany each) and their failing-rule rows."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    for group in groups.values():
+        conn.execute(_UPDATE_DOCUMENT, group)
+    if rules:
+        conn.execute(_INSERT_FAILING_RULE, rules)
+    rows.clear()
+    rules.clear()
 
 
 _IDS = bindparam("ids", expanding=True)
@@ -210,19 +244,27 @@ _REVIEWED_IN = (select(Paragraph.document_id, Paragraph.idx, Paragraph.text, Par
 _DELETE_PARAGRAPHS_IN = delete(Paragraph.__table__).where(Paragraph.document_id.in_(_IDS))
 _DELETE_THEMES_IN = delete(DocumentTheme.__table__).where(DocumentTheme.document_id.in_(_IDS))
 _DELETE_FAILING_RULES_IN = delete(DocumentFailingRule.__table__).where(DocumentFailingRule.document_id.in_(_IDS))
+_DONE_YEARS_IN = (select(Document.agency, Document.year).distinct()
+                  .where(Document.agency.in_(bindparam("agencies", expanding=True)), Document.status == "done"))
 _UPDATE_DOCUMENT = update(Document.__table__).where(Document.__table__.c.id == bindparam("doc_id"))
 
 
-def link_years(s: Session, summary: dict) -> None:
+def link_years(s: Session, summary: dict, stored: set | None = None) -> None:
     """Year-over-year checks need the same agency's neighbouring reports, which only the store
-    knows: check this summary against last year's, and next year's (if stored) against this one."""
+    knows: check this summary against last year's, and next year's (if stored) against this one.
+    `stored`: every (agency, year) that may be stored `done`, if the caller looked them up for
+    many documents at once; years not in it are not queried."""
     report = summary.get("report") or {}
     agency, year = report.get("agency"), report.get("year")
     if not agency or not year:
         return
     conn = s.connection()
-    previous = conn.execute(_SUMMARY_BY_AGENCY_YEAR, {"agency": agency, "year": year - 1}).first()
+    previous = None
+    if stored is None or (agency, year - 1) in stored:
+        previous = conn.execute(_SUMMARY_BY_AGENCY_YEAR, {"agency": agency, "year": year - 1}).first()
     apply_previous(summary, previous[1] if previous else None)
+    if stored is not None and (agency, year + 1) not in stored:
+        return
     for doc_id, later in conn.execute(_SUMMARY_BY_AGENCY_YEAR, {"agency": agency, "year": year + 1}).all():
         later = dict(later)  # a new object, so the JSON column is written
         if apply_previous(later, summary):

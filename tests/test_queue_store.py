@@ -139,44 +139,126 @@ def test_in_process_lock_is_exclusive(sqlite_url, cfg, report_2019_text):
     locks.release(a)
 
 
-def test_budget_hands_the_rest_on(sqlite_url, cfg, report_2019_text, classifier):
+def test_queue_store_budget_hands_the_batches_after_it_on(sqlite_url, cfg, report_2019_text, classifier):
+    ids = store_all(sqlite_url, variants(report_2019_text, 5))
+    assert worker_process.batches(ids, 2) == [ids[:2], ids[2:4], ids[4:]]
+    result = worker_process.process_chunk(ids, url=sqlite_url, cfg=dataclasses.replace(cfg, chunk_budget=1e-9),
+                                          batch_size=2)
+    assert result.done == ids[:2] and result.remaining == ids[2:]
+    assert [rows(sqlite_url)[i].status for i in ids] == ["done", "done", "queued", "queued", "queued"]
+
+
+def _strike_on(name: str, real):
+    """process_many, with the soft time limit striking in the stages of document `name`."""
+    def run(files):
+        results = real(files)
+        return [SoftTimeLimitExceeded() if filename == name else r for (_, filename), r in zip(files, results, strict=True)]
+
+    return run
+
+
+def test_queue_store_soft_time_limit_hands_a_batch_on_and_fails_a_document_alone(sqlite_url, cfg, report_2019_text,
+                                                                                 monkeypatch, classifier):
     ids = store_all(sqlite_url, variants(report_2019_text, 3))
-    result = worker_process.process_chunk(ids, url=sqlite_url, cfg=dataclasses.replace(cfg, chunk_budget=1e-9))
-    assert result.done == ids[:1] and result.remaining == ids[1:]
-    assert [rows(sqlite_url)[i].status for i in ids] == ["done", "queued", "queued"]
-
-
-def test_soft_time_limit_fails_that_document_and_hands_the_rest_on(sqlite_url, cfg, report_2019_text, monkeypatch,
-                                                                    classifier):
-    ids = store_all(sqlite_url, variants(report_2019_text, 3))
-    real = worker_process.process_bytes
-
-    def slow_second(data, filename):
-        if filename == "r001.txt":
-            raise SoftTimeLimitExceeded()
-        return real(data, filename)
-
-    monkeypatch.setattr(worker_process, "process_bytes", slow_second)
-    result = worker_process.process_chunk(ids, url=sqlite_url, cfg=cfg)
-    assert result.done == ids[:1] and result.failed == [ids[1]] and result.remaining == ids[2:]
+    monkeypatch.setattr(worker_process, "process_many", _strike_on("r001.txt", worker_process.process_many))
+    # in a batch the limit may have struck in a neighbour's stage: its finished neighbours are
+    # written, the document is handed on with the rest of the chunk
+    result = worker_process.process_chunk(ids, url=sqlite_url, cfg=cfg, batch_size=2)
+    assert result.done == ids[:1] and result.failed == [] and result.remaining == ids[1:]
+    assert [(d.status, d.attempts) for d in rows(sqlite_url).values()] == [("done", 1), ("processing", 1), ("queued", 0)]
+    # the next task takes it over alone (a second attempt): now the limit is its own
+    again = worker_process.process_chunk(result.remaining, url=sqlite_url, cfg=cfg)
+    assert again.done == ids[2:] and again.failed == [ids[1]] and again.remaining == []
     doc = rows(sqlite_url)[ids[1]]
     assert doc.status == "failed" and doc.error_code == "timeout" and "soft time limit" in doc.error_message
+    assert doc.attempts == 2 and doc.timings["batch"] == 1
 
 
-def test_a_bug_is_internal_error_and_the_chunk_goes_on(sqlite_url, cfg, report_2019_text, monkeypatch, classifier):
-    ids = store_all(sqlite_url, variants(report_2019_text, 2))
-    real = worker_process.process_bytes
+def test_queue_store_a_bug_is_internal_error_and_the_chunk_goes_on(sqlite_url, cfg, report_2019_text, monkeypatch,
+                                                                 classifier):
+    ids = store_all(sqlite_url, variants(report_2019_text, 4))
+    real_many, real_one = worker_process.process_many, worker_process.process_bytes
 
-    def buggy_first(data, filename):
-        if filename == "r000.txt":
-            raise KeyError("boom")
-        return real(data, filename)
+    def buggy_stage(files):  # a stage raised for one document: process_many hands the error back
+        return [KeyError("boom") if name == "r000.txt" else r for (_, name), r in zip(files, real_many(files), strict=True)]
 
-    monkeypatch.setattr(worker_process, "process_bytes", buggy_first)
-    result = worker_process.process_chunk(ids, url=sqlite_url, cfg=cfg)
-    assert result.failed == ids[:1] and result.done == ids[1:]
+    monkeypatch.setattr(worker_process, "process_many", buggy_stage)
+    result = worker_process.process_chunk(ids[:2], url=sqlite_url, cfg=cfg)
+    assert result.failed == ids[:1] and result.done == ids[1:2]
     doc = rows(sqlite_url)[ids[0]]
     assert doc.error_code == "internal_error" and "KeyError" in doc.error_message
+
+    def broken_batch(files):  # a bug outside the stages fails the whole call ...
+        raise RuntimeError("batch bug")
+
+    def buggy_one(data, filename):
+        if filename == "r002.txt":
+            raise KeyError("boom")
+        return real_one(data, filename)
+
+    monkeypatch.setattr(worker_process, "process_many", broken_batch)
+    monkeypatch.setattr(worker_process, "process_bytes", buggy_one)
+    # ... and its documents are run one by one, so the error lands on the one that has it
+    result = worker_process.process_chunk(ids[2:], url=sqlite_url, cfg=cfg)
+    assert result.failed == ids[2:3] and result.done == ids[3:]
+    assert rows(sqlite_url)[ids[2]].error_code == "internal_error"
+
+
+def test_queue_store_a_dead_batch_is_taken_over_one_document_at_a_time(sqlite_url, cfg, report_2019_text,
+                                                                        classifier):
+    ids = store_all(sqlite_url, variants(report_2019_text, 4))
+    # the first two look like a batch whose worker died (attempt 1 each, nobody holds their locks)
+    for doc_id in ids[:2]:
+        set_row(sqlite_url, doc_id, status="processing", attempts=1, started_at=now())
+    result = worker_process.process_chunk(ids, url=sqlite_url, cfg=cfg)
+    assert sorted(result.done) == ids and result.skipped == result.failed == result.remaining == []
+    docs = rows(sqlite_url)
+    # the waiting two share a batch; each of the suspects runs alone, so a poison document among
+    # them kills its worker without charging an attempt to the others again
+    assert [(docs[i].attempts, docs[i].timings["batch"]) for i in ids] == [(2, 1), (2, 1), (1, 2), (1, 2)]
+
+
+def test_queue_store_save_summaries_writes_what_save_summary_writes(sqlite_url, report_2019_bytes, classifier):
+    """The worker's batch write links years inside the batch both ways and carries reviews over."""
+    import copy
+
+    from extraction.pipeline import process_bytes
+    from store.models import DocumentFailingRule, DocumentTheme
+    from store.repository import filter_rows, relabel, save_summaries
+
+    first = process_bytes(report_2019_bytes, "2019.txt", classifier=classifier)
+    later = copy.deepcopy(first)  # the same agency a year later, whose carried-over total does not match
+    later["report"]["year"] += 1
+    later["tables"]["applications"]["rows"]["carried_over"][6] = (
+        first["tables"]["applications"]["rows"]["carried_forward"][6] + 3)
+    with session(sqlite_url) as s:
+        later_id = store_file(s, b"later", "later.txt")[0].id
+        first_id = store_file(s, report_2019_bytes, "2019.txt")[0].id
+        # next year first: it is checked once this year's report, later in the same batch, is written
+        save_summaries(s, [(later_id, copy.deepcopy(later), {}), (first_id, copy.deepcopy(first), {"timings": {"x": 1}})])
+        s.commit()
+        docs = {d.id: d for d in s.scalars(select(Document))}
+        check = next(c for c in docs[later_id].summary["checks"] if c["rule"] == "year_over_year.carried_over")
+        assert check["status"] == "fail" and docs[later_id].failing_checks >= 1
+        assert docs[first_id].status == "done" and docs[first_id].timings == {"x": 1}
+
+        def filter_rows_in_db(doc_id):
+            return (set(s.scalars(select(DocumentTheme.theme).where(DocumentTheme.document_id == doc_id))),
+                    set(s.scalars(select(DocumentFailingRule.rule).where(DocumentFailingRule.document_id == doc_id))))
+
+        assert filter_rows_in_db(later_id) == tuple(set(x) for x in filter_rows(docs[later_id].summary))
+        assert "year_over_year.carried_over" in filter_rows_in_db(later_id)[1]
+        assert filter_rows_in_db(first_id) == tuple(set(x) for x in filter_rows(first))
+        target = s.scalars(select(Paragraph).where(Paragraph.document_id == first_id).order_by(Paragraph.idx)).first()
+        relabel(s, target.id, "problems", "alice")
+        s.commit()
+        # written again (a new pipeline version): paragraphs replaced once, the review kept
+        save_summaries(s, [(first_id, copy.deepcopy(first), {})])
+        s.commit()
+        again = s.scalars(select(Paragraph).where(Paragraph.document_id == first_id).order_by(Paragraph.idx)).all()
+        assert len(again) == len(first["paragraphs"])
+        assert (again[0].label, again[0].reviewed_by) == ("problems", "alice")
+        assert filter_rows_in_db(first_id) == tuple(set(x) for x in filter_rows(first))
 
 
 def test_done_with_an_older_pipeline_version_is_processed_again(sqlite_url, cfg, report_2019_text, classifier):
@@ -214,6 +296,23 @@ def test_sweep_selection_and_retry_reset(sqlite_url, report_2019_text):
         queue.mark_enqueued(s, [ids[0], ids[4]], now())
     docs = rows(sqlite_url)
     assert docs[ids[0]].queued_at is not None and docs[ids[4]].queued_at is None  # processing rows untouched
+
+
+def test_queue_store_a_schema_marked_migrated_is_not_checked_again(sqlite_url):
+    """A worker migrates before forking its pool (worker.app); its pool processes then open the
+    database without loading alembic (~7 MB each) to check the schema again."""
+    with session(sqlite_url) as s:  # migrated here
+        s.commit()
+    code = textwrap.dedent(f"""
+        import sys
+        from store.db import engine, mark_migrated
+        mark_migrated({sqlite_url!r})
+        engine({sqlite_url!r}).connect().close()
+        print("alembic" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
 
 
 def test_chunks_keep_a_lone_document_alone_and_spread_small_batches():

@@ -294,7 +294,9 @@ def test_kill_9_of_a_whole_worker(tmp_path, broker, pg, workers, govdigest_bin):
     env = make_env(tmp_path, broker, pg, GOVDIGEST_TEST_TASK_DELAY="0.3", GOVDIGEST_CHUNK_SIZE="5")
     first = workers(env, "--concurrency", "2")
     assert cli(govdigest_bin, env, "submit", str(tmp_path / "in"), cwd=tmp_path).returncode == 0
-    wait_for(lambda: len(held_locks(pg)) == 2, 60, "both pool processes to hold a document", workers)
+    # a pool process holds the locks of its whole batch: wait until both pool processes hold some
+    wait_for(lambda: len({pid for pid, _ in held_locks(pg)}) == 2, 60, "both pool processes to hold a document",
+             workers)
     first.kill_all()
     stuck = [doc_id for (doc_id,) in sql(pg, "SELECT id FROM documents WHERE status = 'processing'")]
     assert stuck, "the kill landed between documents"
@@ -309,7 +311,7 @@ def test_kill_9_of_a_whole_worker(tmp_path, broker, pg, workers, govdigest_bin):
 
 def test_poison_document_ends_worker_crash_after_max_attempts(tmp_path, broker, pg, workers, govdigest_bin):
     inbox = tmp_path / "in"
-    write_reports(inbox, 7)
+    write_reports(inbox, 47)  # 48 documents go in tasks of 3: the poison one shares its batch
     write_reports(inbox, 1, start=100, name="poison")
     env = make_env(tmp_path, broker, pg, GOVDIGEST_TEST_CRASH_ON="poison0100.txt")
     w = workers(env, "--concurrency", "2")
@@ -317,11 +319,13 @@ def test_poison_document_ends_worker_crash_after_max_attempts(tmp_path, broker, 
     wait_for(lambda: settled(pg), 90, "the poison document to be set aside", workers)
     st = cli(govdigest_bin, env, "status", "p", "--json", cwd=tmp_path)
     out = json.loads(st.stdout)
-    assert out["counts"] == {"queued": 0, "processing": 0, "done": 7, "failed": 1}
+    assert out["counts"] == {"queued": 0, "processing": 0, "done": 47, "failed": 1}
     (failure,) = out["failures"]
     assert failure["document"].endswith("poison0100.txt") and failure["code"] == "worker_crash"
     assert sql(pg, "SELECT attempts FROM documents WHERE status = 'failed'") == [(3,)]
-    assert_each_done_exactly_once(pg, 7)
+    # its batch neighbours paid for the first crash only: after it, suspects run alone
+    assert sql(pg, "SELECT max(attempts) FROM documents WHERE status = 'done'") == [(2,)]
+    assert_each_done_exactly_once(pg, 47)
     assert "SIGKILL" in w.log_path.read_text(errors="replace")
 
     w.stop()

@@ -5,8 +5,8 @@
 | GOVDIGEST_BROKER_URL | redis://127.0.0.1:6379/0 | the Redis broker |
 | GOVDIGEST_BROKER_PREFIX | (none) | prefix for every Redis key (several deployments or test runs on one Redis) |
 | GOVDIGEST_CHUNK_SIZE | 50 | document ids per task (a lone document goes alone) |
-| GOVDIGEST_CHUNK_BUDGET | 30 | s; a task takes no new document after this and re-enqueues the rest |
-| GOVDIGEST_TASK_SOFT_TIME_LIMIT | 100 | s; SoftTimeLimitExceeded: the document in hand fails with `timeout` |
+| GOVDIGEST_CHUNK_BUDGET | 30 | s; a task takes no new batch after this and re-enqueues the rest |
+| GOVDIGEST_TASK_SOFT_TIME_LIMIT | 100 | s; SoftTimeLimitExceeded: a document running alone fails with `timeout`, a batch is handed on |
 | GOVDIGEST_TASK_TIME_LIMIT | 120 | s; hard limit: the pool process is killed, the message redelivered |
 | GOVDIGEST_VISIBILITY_TIMEOUT | 300 | s; an unacknowledged message is redelivered after this (> hard limit) |
 | GOVDIGEST_UNACKED_RESTORE_INTERVAL | 5 | s between kombu's scans for messages past the visibility timeout |
