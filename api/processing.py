@@ -1,6 +1,6 @@
 """The embedded default: process files in this process or a local process pool, store results.
 
-Used by `govdigest process`; the Celery worker calls the same `process_bytes`.
+Used by `govdigest process`; the Celery worker calls the same `process_many` on its batches.
 """
 from __future__ import annotations
 
