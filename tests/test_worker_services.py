@@ -222,6 +222,12 @@ def held_locks(pg: str) -> list[tuple[int, int]]:
     return [(int(app.split(":")[1]), int(objid)) for app, objid in rows if app.startswith("govdigest-claims:")]
 
 
+def claimed_and_held(pg: str) -> list[tuple[int, int]]:
+    """`held_locks` whose document is claimed and not yet written."""
+    processing = {d for (d,) in sql(pg, "SELECT id FROM documents WHERE status = 'processing' AND attempts >= 1")}
+    return [(pid, doc_id) for pid, doc_id in held_locks(pg) if doc_id in processing]
+
+
 def assert_each_done_exactly_once(pg: str, expected_done: int) -> None:
     docs = sql(pg, "SELECT id, status, summary FROM documents WHERE status = 'done'")
     assert len(docs) == expected_done
@@ -278,8 +284,9 @@ def test_kill_9_of_a_pool_process_mid_document(tmp_path, broker, pg, workers, go
     env = make_env(tmp_path, broker, pg, GOVDIGEST_TEST_TASK_DELAY="0.3", GOVDIGEST_CHUNK_SIZE="5")
     w = workers(env, "--concurrency", "2")
     assert cli(govdigest_bin, env, "submit", str(tmp_path / "in"), cwd=tmp_path).returncode == 0
-    wait_for(lambda: held_locks(pg), 60, "a pool process to hold a document", workers)
-    pid, doc_id = held_locks(pg)[0]
+    # Locks are taken before the claim: kill only once a held document is claimed (attempt counted).
+    wait_for(lambda: claimed_and_held(pg), 60, "a pool process to work on a claimed document", workers)
+    pid, doc_id = claimed_and_held(pg)[0]
     assert pid in w.pool_pids()
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: settled(pg), 90, "every document after the kill", workers)
