@@ -26,10 +26,11 @@ wherever it goes). Across rows, the sum of the rows' ranks decides.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from .table_template import Tok, number_value
+from .table_template import RESULT_KEYS, SMALL_INTS, Tok, int_values, number_value
 
 MAX_PIECE = 7  # digits in one cell; a count of ten million is not a table cell
 NODE_LIMIT = 40_000
@@ -69,8 +70,9 @@ def _cost(cells: list[Cell], blanks: int, dropped: int, mult: int = 1) -> tuple:
 
 
 def _direct(toks: list[Tok], groups) -> Reading:
-    cells = [Cell(number_value(t.text), t.text, t.start, t.end) for t in toks]
-    return Reading(cells, group_ok([c.value for c in cells], groups), _cost(cells, 0, 0))
+    vals = [number_value(t.text) for t in toks]
+    cells = [Cell(v, t.text, t.start, t.end) for v, t in zip(vals, toks, strict=True)]
+    return Reading(cells, group_ok(vals, groups), _cost(cells, 0, 0))
 
 
 def row_readings(toks: list[Tok], n: int, groups=(), *, limit: int = MAX_READINGS) -> list[Reading]:
@@ -86,9 +88,12 @@ def row_readings(toks: list[Tok], n: int, groups=(), *, limit: int = MAX_READING
     if m == 1 and len(toks[0].text) == n and toks[0].text.isdigit() and not toks[0].blank:
         # as many digits as cells: one digit each is the only cut without blanks
         t = toks[0]
-        cells = [Cell(int(ch), ch, t.start + i, t.start + i + 1) for i, ch in enumerate(t.text)]
-        if group_ok([c.value for c in cells], groups):
-            return [Reading(cells, True, _cost(cells, 0, 0))]
+        vals = int_values(t.text)
+        if group_ok(vals, groups):
+            s = t.start
+            cells = list(map(Cell, vals, t.text, range(s, s + n), range(s + 1, s + n + 1)))
+            # _cost(cells, 0, 0) of one-digit cells
+            return [Reading(cells, True, (0, 0, n - vals.count(0), 0, max(vals), -1))]
     splittable = any(t.splittable for t in toks)
     # 1. cut glued tokens, no blanks
     if splittable:
@@ -273,7 +278,10 @@ def _enumerate(toks: list[Tok], n: int, groups, max_blanks: int, identity: bool,
         for e in range(p + 1, hi + 1):
             if e - p > 1 and digits[p] == "0":
                 break
-            v = int(digits[p:e])
+            piece = digits[p:e]
+            v = SMALL_INTS.get(piece)
+            if v is None:
+                v = int(piece)
             if identity and in_group[k] and partial + v >= 10 ** (L - e):
                 break
             cells.append((v, p, e, False))
@@ -309,8 +317,6 @@ class Choice:
 
 
 def _app_constraints_ok(assign: dict, cols: int = 7) -> bool:
-    from .table_template import RESULT_KEYS
-
     if all(k in assign for k in ("new_received", "carried_over", "total", "carried_forward")):
         a, b, t, f = (assign[k].values for k in ("new_received", "carried_over", "total", "carried_forward"))
         for c in range(cols):
@@ -327,8 +333,6 @@ def _app_constraints_ok(assign: dict, cols: int = 7) -> bool:
 
 def app_identities_hold(rows: dict[str, list], complete_results: bool = True) -> bool:
     """A and B (C is per row) on plain values."""
-    from .table_template import RESULT_KEYS
-
     if all(k in rows for k in ("new_received", "carried_over", "total", "carried_forward")):
         a, b, t, f = (rows[k] for k in ("new_received", "carried_over", "total", "carried_forward"))
         if any(a[c] + b[c] != t[c] + f[c] for c in range(7)):
@@ -343,8 +347,6 @@ def app_identities_hold(rows: dict[str, list], complete_results: bool = True) ->
 def choose_applications(options: dict[str, list[Reading]], facts: list[tuple[list[str], float]] = (),
                         results_complete: bool = True) -> Choice:
     """One reading per row such that A and B hold (B only when every result row is present)."""
-    from .table_template import RESULT_KEYS
-
     fixed = {k: v[0] for k, v in options.items() if len(v) == 1}
     amb = [k for k, v in options.items() if len(v) > 1]
     if not amb:
@@ -453,15 +455,14 @@ def _finish(options, fixed, amb, solutions, facts, ncols) -> Choice:
 # ------------------------------------------------------------------------------------ two-column rows
 
 _PAIR_PIECE = r"(?:0|[1-9]\d*)(?:\.\d+)?"
+_PAIR_PIECE_RE = re.compile(_PAIR_PIECE)
 
 
 def pair_readings(tok: Tok, ordered: bool = True) -> list[Reading]:
     """A legacy 统计表 row glued as one string (本年度 then 历年累计, "206912106", "0.020.02"):
     every cut into two numbers with cumulative ≥ this year (when `ordered`), most balanced first."""
-    import re
-
     text = tok.text
-    piece = re.compile(_PAIR_PIECE)
+    piece = _PAIR_PIECE_RE
     out = []
     for i in range(1, len(text)):
         a, b = text[:i], text[i:]

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import chain, combinations
 
 from .document import Grid
 from .solver import (
+    Cell,
     Choice,
     Reading,
     choose_applications,
@@ -57,14 +59,41 @@ from .table_template import (
     TOTAL_RE,
     Squashed,
     Tok,
+    int_values,
     mask_labels,
     number_value,
+    plain_numbers,
     stat_key,
     tokens,
 )
 
 APP_GROUPS = ((0, 6),)
 REVIEW_GROUPS = ((0, 4), (5, 9), (10, 14))
+
+# patterns of the readers below, compiled once (re's own cache costs a lookup per call)
+_FIRST_ROW = re.compile(r"一、本年度?新收|本年度?新收[^,，。;；]{0,12}(?:数量|数)")
+_REVIEW_HEADER_WORD = re.compile(r"维持|纠正|审结|起诉")
+_REVIEW_HEADER = re.compile(r"维\s*持|纠\s*正|审\s*结")
+_REVIEW_WORD = re.compile(r"行政复议")
+_LEADING_NUMBER = re.compile(r"\s*\d")
+_SIGNED_GLUE = re.compile(r"\d[-+]")
+_ARTICLE_20 = re.compile(r"第二十条")
+_SIGNED_NUMBER_TEXT = re.compile(r"[-+\d.]+")
+_CELL_SEPARATORS = re.compile(r"[\s|]+")
+_STAT_HEADER_PREFIX = re.compile(r"^(?:指标名称|计量单位|本年度|历年累计|(?:19|20)\d\d年度?)+")
+_STAT_THIS_YEAR_CELL = re.compile(r"statistics\.(\w+)\.this_year$")
+_STAT_HEADER_WORDS = re.compile(r"指标名称|计量单位|历年累计")
+_STAT_UNIT_LINE = re.compile(r"\n\s*计量单位\s*\n")
+_STAT_YEAR_LINE = re.compile(r"\n\s*(?:本年度|(?:19|20)\d\d\s*年度?)\s*\n")
+_STAT_CUM_LINE = re.compile(r"\n\s*(?:历年)?累计\s*\n")
+_STAT_NAME_HEADER = re.compile(r"指标名称")
+_STAT_CUM = re.compile(r"累计")
+_STAT_UNIT = re.compile(r"计量单位|单位")
+_STAT_NAME_LINE = re.compile(r"指标名称\s*\n")
+_NUMBER_TEXT = re.compile(r"[\d.]+")
+_ENUM_BEFORE = re.compile(r"\d\s*[.、．]\s*$")
+_ENUM_INSIDE = re.compile(r"其中\s*[:：]?\s*\d\s*[.、．]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -92,13 +121,6 @@ class TableRead:
         return out
 
 
-def _ev(value, text: str, start: int, end: int, status: str, alternatives=None) -> dict:
-    e = {"value": value, "source_text": text, "start": start, "end": end, "status": status}
-    if alternatives:
-        e["alternatives"] = alternatives
-    return e
-
-
 # ==================================================================================== cell rows
 
 _BLANK_CELL = re.compile(r"^[\s\-—–－/／\\无]*$")
@@ -117,29 +139,63 @@ def cell_token(text: str, start: int, end: int) -> Tok | None:
         return Tok(text, start, end)
     if not text:
         return Tok("", start, start, blank=True)
+    hit = _cell_parsed(text)
+    if hit is None:
+        return None
+    if hit is _BLANK:
+        return Tok("", start, start, blank=True)
+    raw, at, n = hit
+    return Tok(raw, start + at, start + at + n)
+
+
+_CACHE_SIZE = 8192  # entries per cache of short texts (labels, cells), each at most _CACHED_TEXT_LEN long
+_CACHED_TEXT_LEN = 300
+_UNSEEN = object()
+_BLANK = object()
+_CELL_PARSE: dict = {}
+
+
+def _cell_parsed(text: str):
+    # the same label and note cells recur in every report of a template: parse each text once
+    hit = _CELL_PARSE.get(text, _UNSEEN)
+    if hit is _UNSEEN:
+        hit = _parse_cell(text)
+        if len(text) <= _CACHED_TEXT_LEN:
+            if len(_CELL_PARSE) >= _CACHE_SIZE:
+                _CELL_PARSE.clear()
+            _CELL_PARSE[text] = hit
+    return hit
+
+
+def _parse_cell(text: str):
+    """None (a label), _BLANK, or (number without commas, its offset in the cell, printed length)."""
     body = NOTE.sub(lambda m: " " * len(m.group(0)), text) if ("(" in text or "（" in text) else text
     if _BLANK_CELL.match(body):
-        return Tok("", start, start, blank=True)
+        return _BLANK
     m = _CELL_NUMBER.match(body)
     if not m:
         return None
     raw = m.group(1)
-    s = start + m.start(1)
-    return Tok(raw.replace(",", ""), s, s + len(raw))
+    return raw.replace(",", ""), m.start(1), len(raw)
 
 
 def split_row(row: CRow) -> tuple[list, list[Tok]]:
     """(label cells, numeric tail): the numbers after the last label cell."""
+    cells = row.cells
     toks: list[Tok] = []
-    k = len(row.cells)
+    k = len(cells)
     while k > 0:
-        t = cell_token(*row.cells[k - 1])
-        if t is None:
-            break
-        toks.append(t)
+        text, start, end = cells[k - 1]
+        if text.isdigit():  # the usual cell, without the call
+            toks.append(Tok(text, start, end))
+        else:
+            t = cell_token(text, start, end)
+            if t is None:
+                break
+            toks.append(t)
         k -= 1
     toks.reverse()
-    labels = [c for c in row.cells[:k] if c[0].strip()]
+    labels = [c for c in cells[:k] if c[0].strip()]
     return labels, toks
 
 
@@ -173,15 +229,18 @@ def _pipe_segments(line: str, offset: int) -> list[tuple[str, int, int]] | None:
         return None
     parts = line.split("|")
     stripped = line.strip()
-    bounded = len(parts) >= 3 and stripped.startswith("|") and stripped.endswith("|")
-    segs = []
     pos = offset
-    last = len(parts) - 1
-    for i, raw in enumerate(parts):
-        if not (bounded and (i == 0 or i == last)):
-            body = raw.strip()
-            s = pos + (raw.index(body) if body else 0)
+    if len(parts) >= 3 and stripped.startswith("|") and stripped.endswith("|"):  # bounded: drop the outer parts
+        pos += len(parts[0]) + 1
+        parts = parts[1:-1]
+    segs = []
+    for raw in parts:
+        body = raw.strip()
+        if body:
+            s = pos + raw.index(body)
             segs.append((body, s, s + len(body)))
+        else:
+            segs.append((body, pos, pos))
         pos += len(raw) + 1
     return segs
 
@@ -194,12 +253,23 @@ def pipe_rows(text: str, lo: int, hi: int) -> list[CRow] | None:
     pos = lo
     n_pipe = 0
     for line in text[lo:hi].split("\n"):
-        segs = _pipe_segments(line, pos)
-        if segs is not None and len(segs) >= 2:
-            rows.append(CRow(segs))
-            n_pipe += 1
+        if "|" in line:
+            # rows recur (a row of zeros, the header rows): a line's cells are cut once, at offset 0
+            rel = _LINE_SEGMENTS.get(line)
+            if rel is None:
+                rel = _pipe_segments(line, 0)
+                if len(line) <= _CACHED_TEXT_LEN:
+                    if len(_LINE_SEGMENTS) >= _CACHE_SIZE // 4:  # a line's cells weigh more than a label
+                        _LINE_SEGMENTS.clear()
+                    _LINE_SEGMENTS[line] = rel
+            if len(rel) >= 2:
+                rows.append(CRow([(t, s + pos, e + pos) for t, s, e in rel]))
+                n_pipe += 1
         pos += len(line) + 1
     return rows if n_pipe >= 3 else None
+
+
+_LINE_SEGMENTS: dict[str, list] = {}
 
 
 # ==================================================================================== 表三
@@ -222,8 +292,24 @@ def _app_key_of_labels(labels: list, has_2021_other: bool) -> str | None:
     if not labels:
         return None
     last = labels[-1][0]
-    joined = "".join(t for t, _, _ in labels)
-    for text in (last, joined):
+    joined = last if len(labels) == 1 else "".join([t for t, _, _ in labels])
+    # a pure function of the label texts, which recur in every report of a template
+    ck = (last, joined, has_2021_other)
+    key = _APP_KEYS.get(ck, _UNSEEN)
+    if key is _UNSEEN:
+        key = _app_key_of_texts(last, joined, has_2021_other)
+        if len(joined) <= _CACHED_TEXT_LEN:
+            if len(_APP_KEYS) >= _CACHE_SIZE:
+                _APP_KEYS.clear()
+            _APP_KEYS[ck] = key
+    return key
+
+
+_APP_KEYS: dict = {}
+
+
+def _app_key_of_texts(last: str, joined: str, has_2021_other: bool) -> str | None:
+    for text in ((last,) if joined == last else (last, joined)):
         t = _WS_RUN.sub("", text).replace("（", "(").replace("）", ")")
         for key, pat in APP_LABEL_RES:
             if pat.search(t):
@@ -232,14 +318,16 @@ def _app_key_of_labels(labels: list, has_2021_other: bool) -> str | None:
             return "total"
         if _OTHER_CELL.fullmatch(t) or (not has_2021_other and "其他处理" in t):
             return "other"
-        if text is joined:
-            break
     return None
 
 
 def read_applications_rows(rows: list[CRow], facts: list, layout: str) -> TableRead | None:
+    fast = _fast_cell_rows(rows, layout)
+    if fast is not None:
+        return fast
     split = [split_row(r) for r in rows]
-    has_2021 = any(_labels_match(lb, _OTHER_2021_ROWS) for lb, _ in split)
+    # one search over every label (no pattern spans a line break) instead of one per label
+    has_2021 = bool(_OTHER_2021_ROWS.search("\n".join(t for lb, _ in split for t, _, _ in lb)))
     tails: dict[str, list[Tok]] = {}
     warnings: list[str] = []
     for labels, tail in split:
@@ -268,8 +356,45 @@ def read_applications_rows(rows: list[CRow], facts: list, layout: str) -> TableR
     return assemble_applications(opts, modes, facts, layout, warnings, has_2021)
 
 
-def _labels_match(labels: list, pattern: re.Pattern) -> bool:
-    return any(pattern.search(t) for t, _, _ in labels)
+def _fast_cell_rows(rows: list[CRow], layout: str) -> TableRead | None:
+    """read_applications_rows' common case on the cells themselves, before any Tok is made:
+    every numeric cell plain digits or empty, every row known once, seven numbers a row, every
+    identity holding. None whenever the general path could read otherwise (a note or a dash in
+    a cell, a row it would warn about, a broken identity): that path then reads the table."""
+    parts = []
+    for row in rows:
+        cells = row.cells
+        k = len(cells)
+        while k > 0:
+            t = cells[k - 1][0]
+            if t and not t.isdigit():
+                if _cell_parsed(t) is not None:  # a number in another form, or a blank mark
+                    return None
+                break  # a label
+            k -= 1
+        parts.append(([c for c in cells[:k] if c[0].strip()], cells[k:]))
+    has_2021 = bool(_OTHER_2021_ROWS.search("\n".join(t for lb, _ in parts for t, _, _ in lb)))
+    tails: dict[str, list] = {}
+    for labels, tail in parts:
+        if len(tail) < 4 or all(not c[0] for c in tail) and not labels:
+            continue
+        key = _app_key_of_labels(labels, has_2021)
+        if key is None:
+            if labels:
+                return None
+            continue
+        if key in tails:
+            return None
+        if len(tail) > 7 and all(not c[0] for c in tail[:len(tail) - 7]):
+            tail = tail[len(tail) - 7:]
+        tails[key] = tail
+    if len(tails) < 3 or not all(len(t) == 7 for t in tails.values()):
+        return None
+    keys = list(tails)
+    cells = [c for k in keys for c in tails[k]]
+    # an empty cell is a blank token: no text, zero width at the cell's start
+    return _fast_rows(keys, [c[0] for c in cells], [c[1] for c in cells], [c[2] if c[0] else c[1] for c in cells],
+                      has_2021, layout)
 
 
 def assemble_applications(opts: dict[str, list[Reading]], modes: dict[str, str], facts: list, layout: str,
@@ -282,21 +407,25 @@ def assemble_applications(opts: dict[str, list[Reading]], modes: dict[str, str],
     keys = sorted(opts, key=lambda k: APP_ORDER[k])
     rows = {k: choice.rows[k].values for k in keys}
     evidence = {}
+    alternatives, decided = choice.alternatives, choice.decided
     for k in keys:
         r = choice.rows[k]
+        plain = ("solved" if r.ok else "uncertain") if modes.get(k) == "split" else "read"
+        ids = _CELL_IDS[k] if len(r.cells) <= 7 else [f"applications.{k}[{c}]" for c in range(len(r.cells))]
         for c, cell in enumerate(r.cells):
-            alts = choice.alternatives.get((k, c))
+            alts = alternatives.get((k, c)) if alternatives else None
             if cell.status == "inferred":
                 status = "inferred"
             elif alts:
                 status = "uncertain"
-            elif (k, c) in choice.decided:
+            elif decided and (k, c) in decided:
                 status = "solved"
-            elif modes.get(k) == "split":
-                status = "solved" if r.ok else "uncertain"
             else:
-                status = "read"
-            evidence[f"applications.{k}[{c}]"] = _ev(cell.value, cell.text, cell.start, cell.end, status, alts)
+                status = plain
+            e = {"value": cell.value, "source_text": cell.text, "start": cell.start, "end": cell.end, "status": status}
+            if alts:
+                e["alternatives"] = alts
+            evidence[ids[c]] = e
     failures = _app_failures(rows, results_complete)
     missing = [k for k in [*("new_received", "carried_over"), *expected, "total", "carried_forward"] if k not in opts]
     for k in missing:
@@ -322,7 +451,10 @@ def _app_failures(rows: dict[str, list], results_complete: bool) -> int:
         n += sum(1 for c in range(7) if a[c] + b[c] != t[c] + f[c])
     if "total" in rows and results_complete:
         res = [v for k, v in rows.items() if k in RESULT_KEYS]
-        n += sum(1 for c in range(7) if sum(r[c] for r in res) != rows["total"][c])
+        total = rows["total"]
+        # column sums in row order, as sum(r[c] for r in res) per column
+        sums = [sum(col) for col in zip(*res, strict=False)] if res else [0] * 7
+        n += sum(1 for c in range(7) if sums[c] != total[c])
     n += sum(1 for v in rows.values() if sum(v[:6]) != v[6])
     return n
 
@@ -334,7 +466,25 @@ _APP_HEADER_CHARS = set("申请人情况自然法或其他组织商业企科研�
 
 def find_app_labels(sq: Squashed, start: int) -> tuple[list[tuple[str, int, int]], bool]:
     """(key, squashed start, squashed end) of each row label found after `start`, in text order."""
-    s = sq.s
+    # a pure function of the squashed text, which has no digits: every report of one template
+    # and layout squashes to the same text, so the label search runs once per layout
+    ck = (sq.s, start)
+    hit = _LABELS.get(ck)
+    if hit is None:
+        hit = _find_app_labels(sq.s, start)
+        if len(sq.s) <= _CACHED_SQUASHED_LEN:
+            if len(_LABELS) >= _TEXT_CACHE_SIZE:
+                _LABELS.clear()
+            _LABELS[ck] = hit
+    return list(hit[0]), hit[1]
+
+
+_TEXT_CACHE_SIZE = 256  # entries per cache of squashed table texts, each at most _CACHED_SQUASHED_LEN long
+_CACHED_SQUASHED_LEN = 8000
+_LABELS: dict = {}
+
+
+def _find_app_labels(s: str, start: int) -> tuple[list[tuple[str, int, int]], bool]:
     found: dict[str, tuple[int, int]] = {}
     claimed = bytearray(len(s) + 1)
     for key, pat in APP_LABEL_RES:
@@ -447,24 +597,37 @@ def read_applications_text(text: str, lo: int, hi: int, facts: list) -> TableRea
     if h is None:
         # no header: prose before the table may name outcomes ("予以公开30件"); the rows start
         # with 一、本年新收
-        first = re.search(r"一、本年度?新收|本年度?新收[^,，。;；]{0,12}(?:数量|数)", sq.s)
+        first = _FIRST_ROW.search(sq.s)
         hstart = first.start() if first else 0
     labels, has_2021 = find_app_labels(sq, hstart)
     if len(labels) < 3:
         return _applications_by_count(text, lo, hi, facts)
-    spans = [(k, sq.offset(a), sq.end_offset(b)) for k, a, b in labels]
-    zone_lo = sq.offset(hstart) if h else spans[0][1]
+    # document offsets: where the labels end, where the zone starts; every label's span only when
+    # the numbers must be assigned to rows by position (see candidates)
+    last_end = sq.end_offset(labels[-1][2])
+    zone_lo = sq.offset(hstart if h else labels[0][1])
     masked = mask_labels(text[lo:hi])
-    zone_hi = _zone_end(masked, lo, spans[-1][2], hi, _APP_HEADER_CHARS)
-    toks = tokens(text, zone_lo, zone_hi, masked[zone_lo - lo:zone_hi - lo])
-    keys = [k for k, _, _ in spans]
+    zone_hi = _zone_end(masked, lo, last_end, hi, _APP_HEADER_CHARS)
+    keys = [k for k, _, _ in labels]
     K = len(keys)
+    zone = masked[zone_lo - lo:zone_hi - lo]
+    plain = plain_numbers(zone, zone_lo)
+    tried_fast = False
+    if plain is not None and len(plain[0]) == 7 * K and last_end > plain[1][0]:
+        # the common case (seven plain numbers a row, a label after the first number: not a
+        # table emitted column by column) is read before any Tok is made
+        tried_fast = True
+        if "".join(plain[0]).isdigit():
+            fast = _fast_rows(keys, *plain, has_2021, "stream")
+            if fast is not None:
+                return fast
+    toks = list(map(Tok, *plain)) if plain is not None else tokens(text, zone_lo, zone_hi, zone)
 
     # a table emitted column by column puts every row label before every number, and its runs of
     # numbers are as long as a column, not as a row
     by_column = False
     raw_runs: list[list[Tok]] | None = None
-    if toks and spans[-1][2] <= toks[0].start:
+    if toks and last_end <= toks[0].start:
         raw_runs = _runs(toks, masked, lo)
         by_column = sum(len(r) for r in raw_runs if len(r) >= K - 1 and len(r) > 7) * 2 > len(toks)
 
@@ -478,6 +641,7 @@ def read_applications_text(text: str, lo: int, hi: int, facts: list) -> TableRea
         if len(runs) == K:
             yield "runs", 2 * col, runs
         else:
+            spans = [(k, a, b) for k, (a, b) in zip(keys, sq.offsets([(a, b) for _, a, b in labels]), strict=True)]
             yield "runs_after", 2 * col, _assign_runs(runs, spans, after=True)
             yield "runs_before", 2 * col, _assign_runs(runs, spans, after=False)
         if len(toks) == 7 * K:
@@ -490,36 +654,85 @@ def read_applications_text(text: str, lo: int, hi: int, facts: list) -> TableRea
             yield "stream", 2 + col, [toks[7 * pos[i]:7 * pos[i] + 7] for i in range(K)]
             yield "columns", 3 - 3 * col, [[toks[c * K + pos[i]] for c in range(7)] for i in range(K)]
 
-    if len(toks) == 7 * K and not by_column:
+    if len(toks) == 7 * K and not by_column and not tried_fast:
         fast = _fast_stream(keys, toks, has_2021)
         if fast is not None:
             return fast
     best: TableRead | None = None
     best_score: tuple = ()
+    best_prior = 0
     seen: set = set()
     for name, prior, per_row in candidates():
-        sig = tuple(tuple(id(t) for t in r) for r in per_row)
+        sig = (tuple(map(len, per_row)), tuple(map(id, chain.from_iterable(per_row))))
         if sig in seen:
             continue
         seen.add(sig)
-        opts: dict[str, list[Reading]] = {}
-        modes: dict[str, str] = {}
-        for key, row_toks in zip(keys, per_row, strict=True):
-            if not row_toks:
+        layout = name if name != "runs" else _run_layout(per_row)
+        res = _glued_digit_rows(keys, per_row, layout, has_2021)
+        if res is not None:  # every row a glued run of seven digits: opts has every key
+            opts = dict.fromkeys(keys)
+        else:
+            opts: dict[str, list[Reading]] = {}
+            modes: dict[str, str] = {}
+            for key, row_toks in zip(keys, per_row, strict=True):
+                if not row_toks:
+                    continue
+                opts[key] = row_readings(row_toks, 7, APP_GROUPS)
+                modes[key] = "direct" if len(row_toks) == 7 else "split"
+            if len(opts) < 3:
                 continue
-            opts[key] = row_readings(row_toks, 7, APP_GROUPS)
-            modes[key] = "direct" if len(row_toks) == 7 else "split"
-        if len(opts) < 3:
-            continue
-        res = assemble_applications(opts, modes, facts, name if name != "runs" else _run_layout(per_row), [], has_2021)
+            res = assemble_applications(opts, modes, facts, layout, [], has_2021)
         missing_rows = [k for k in keys if k not in opts]
         res.missing = sorted(set(res.missing) | set(missing_rows), key=lambda k: APP_ORDER[k])
-        score = (*res.score(), prior)
-        if best is None or score < best_score:
-            best, best_score = res, score
+        # score() walks every cell: only when two candidates are compared
+        if best is None:
+            best, best_score, best_prior = res, (), prior
+        else:
+            if not best_score:
+                best_score = (*best.score(), best_prior)
+            score = (*res.score(), prior)
+            if score < best_score:
+                best, best_score = res, score
         if not res.failures and not res.missing and res.outcome == "read" and prior == 0:
             break
     return best
+
+
+def _glued_digit_rows(keys: list[str], per_row: list[list[Tok]], layout: str, has_2021: bool) -> TableRead | None:
+    """assemble_applications for the usual glued table, without the solver's objects: every row
+    (three or more) one run of seven digits whose first six add up to the seventh, which
+    row_readings reads one digit a cell, the only reading; so nothing is left to choose and
+    every cell is `solved`. None for any other table."""
+    if len(keys) < 3 or len(keys) != len(set(keys)):
+        return None
+    vals: dict[str, list[int]] = {}
+    for key, row in zip(keys, per_row, strict=True):
+        if len(row) != 1:
+            return None
+        t = row[0]
+        if t.blank or len(t.text) != 7 or not t.text.isdigit():
+            return None
+        v = int_values(t.text)
+        if sum(v[:6]) != v[6]:
+            return None
+        vals[key] = v
+    expected = RESULT_ROWS_2021 if has_2021 else RESULT_ROWS_2019
+    results_complete = all(k in vals for k in expected) and not any(
+        k in vals for k in RESULT_KEYS if k not in expected)
+    ordered = sorted(vals, key=lambda k: APP_ORDER[k])
+    rows = {k: vals[k] for k in ordered}
+    tok = {k: row[0] for k, row in zip(keys, per_row, strict=True)}
+    evidence = {}
+    for k in ordered:
+        t = tok[k]
+        s = t.start
+        for c, (cid, v, ch) in enumerate(zip(_CELL_IDS[k], rows[k], t.text, strict=True)):
+            evidence[cid] = {"value": v, "source_text": ch, "start": s + c, "end": s + c + 1, "status": "solved"}
+    failures = _app_failures(rows, results_complete)
+    missing = [k for k in [*("new_received", "carried_over"), *expected, "total", "carried_forward"] if k not in vals]
+    warnings = [f"applications.{k}: row not found" for k in missing]
+    return TableRead("applications", {"columns": list(APPLICATION_COLUMNS), "rows": rows}, evidence, layout,
+                     "solved" if not failures else "inconsistent", failures, missing, warnings, 1)
 
 
 def _applications_by_count(text: str, lo: int, hi: int, facts: list) -> TableRead | None:
@@ -547,31 +760,40 @@ def _applications_by_count(text: str, lo: int, hi: int, facts: list) -> TableRea
 def _fast_stream(keys: list[str], toks: list[Tok], has_2021: bool, layout: str = "stream") -> TableRead | None:
     """The common case without the solver: seven printed numbers a row, in label order, every
     row present and every identity holding (an empty grid cell is a printed 0)."""
-    if not all(t.blank or t.text.isdigit() for t in toks):
+    texts = [t.text for t in toks]
+    if "".join(texts).isdigit():  # every text digits or empty; an empty one must be a blank
+        if "" in texts and not all(t.blank for t in toks if not t.text):
+            return None
+    elif not all(t.blank or t.text.isdigit() for t in toks):
         return None
+    return _fast_rows(keys, texts, [t.start for t in toks], [t.end for t in toks], has_2021, layout)
+
+
+def _fast_rows(keys: list[str], texts: list[str], starts: list[int], ends: list[int], has_2021: bool,
+               layout: str) -> TableRead | None:
+    """_fast_stream on the tokens' texts (digits, or "" for a blank cell), starts and ends."""
     expected = RESULT_ROWS_2021 if has_2021 else RESULT_ROWS_2019
     if len(keys) != len(expected) + 4 or not all(k in keys for k in expected):
         return None
-    rows = {}
-    for i, k in enumerate(keys):
-        rows[k] = [int(t.text) if t.text else 0 for t in toks[7 * i:7 * i + 7]]
+    vals = int_values(texts)
+    rows = {k: vals[7 * i:7 * i + 7] for i, k in enumerate(keys)}
     if _app_failures(rows, True):
         return None
     ordered = sorted(keys, key=APP_ORDER.__getitem__)
-    evidence = {}
-    pos = {k: i for i, k in enumerate(keys)}
-    for k in ordered:
-        base = 7 * pos[k]
-        vals = rows[k]
-        for c in range(7):
-            t = toks[base + c]
-            evidence[_CELL_IDS[k][c]] = {"value": vals[c], "source_text": t.text, "start": t.start, "end": t.end,
-                                         "status": "read"}
+    if ordered != keys:  # rows printed out of template order: the cells in template order
+        at = [7 * i + c for i in sorted(range(len(keys)), key=lambda i: APP_ORDER[keys[i]]) for c in range(7)]
+        vals, texts, starts, ends = ([x[i] for i in at] for x in (vals, texts, starts, ends))
+    ids = _FLAT_IDS.get(tuple(ordered))
+    if ids is None:
+        ids = _FLAT_IDS[tuple(ordered)] = [cid for k in ordered for cid in _CELL_IDS[k]]
+    evidence = {cid: {"value": v, "source_text": t, "start": s, "end": e, "status": "read"}
+                for cid, v, t, s, e in zip(ids, vals, texts, starts, ends, strict=True)}
     return TableRead("applications", {"columns": list(APPLICATION_COLUMNS), "rows": {k: rows[k] for k in ordered}},
                      evidence, layout, "read", 0, [], [])
 
 
 _CELL_IDS = {k: [f"applications.{k}[{c}]" for c in range(7)] for k in APP_ORDER}
+_FLAT_IDS: dict[tuple, list[str]] = {}  # every cell id of a table's rows, in order (a handful of row sets)
 
 
 def _run_layout(per_row: list[list[Tok]]) -> str:
@@ -653,7 +875,10 @@ def read_review_rows(rows: list[CRow], facts: list, layout: str) -> TableRead | 
 
 
 def _looks_header(text: str) -> bool:
-    return bool(re.search(r"维持|纠正|审结|起诉", text))
+    return bool(_REVIEW_HEADER_WORD.search(text))
+
+
+_REVIEW_IDS = [f"review_litigation.{b}[{j}]" for b in REVIEW_BLOCKS for j in range(5)]
 
 
 def _review_from_tokens(toks: list[Tok], facts: list, layout: str) -> TableRead:
@@ -661,21 +886,24 @@ def _review_from_tokens(toks: list[Tok], facts: list, layout: str) -> TableRead:
     choice: Choice = choose_single(readings, list(facts))
     r = choice.rows["row"]
     direct = len(toks) == 15
-    data = {b: r.values[i * 5:(i + 1) * 5] for i, b in enumerate(REVIEW_BLOCKS)}
+    vals = r.values
+    data = {b: vals[i * 5:(i + 1) * 5] for i, b in enumerate(REVIEW_BLOCKS)}
     evidence = {}
+    alternatives = choice.alternatives
+    plain = "read" if direct else "solved" if r.ok else "uncertain"
     for i, cell in enumerate(r.cells):
-        b, j = REVIEW_BLOCKS[i // 5], i % 5
-        alts = choice.alternatives.get(("row", i))
+        alts = alternatives.get(("row", i)) if alternatives else None
         if cell.status == "inferred":
             st = "inferred"
         elif alts:
             st = "uncertain"
-        elif direct:
-            st = "read"
         else:
-            st = "solved" if r.ok else "uncertain"
-        evidence[f"review_litigation.{b}[{j}]"] = _ev(cell.value, cell.text, cell.start, cell.end, st, alts)
-    failures = sum(1 for a, t in REVIEW_GROUPS if sum(r.values[a:t]) != r.values[t])
+            st = plain
+        e = {"value": cell.value, "source_text": cell.text, "start": cell.start, "end": cell.end, "status": st}
+        if alts:
+            e["alternatives"] = alts
+        evidence[_REVIEW_IDS[i]] = e
+    failures = sum(1 for a, t in REVIEW_GROUPS if sum(vals[a:t]) != vals[t])
     outcome = "read" if direct and len(readings) == 1 else choice.outcome
     if outcome == "read" and not direct:
         outcome = "solved" if r.ok else "inconsistent"
@@ -690,10 +918,10 @@ def _review_from_tokens(toks: list[Tok], facts: list, layout: str) -> TableRead:
 
 def read_review_text(text: str, lo: int, hi: int, facts: list) -> TableRead | None:
     seg = text[lo:hi]
-    m = re.search(r"维\s*持|纠\s*正|审\s*结", seg) or re.search(r"行政复议", seg)
+    m = _REVIEW_HEADER.search(seg) or _REVIEW_WORD.search(seg)
     if m:
         start = lo + m.start()
-    elif re.match(r"\s*\d", seg):  # no header at all: the numbers open the section
+    elif _LEADING_NUMBER.match(seg):  # no header at all: the numbers open the section
         start = lo
     else:
         return None
@@ -730,6 +958,22 @@ def _ad_rows(generation: str):
 
 
 def _ad_key(label: str, rows) -> tuple[str, list[str]] | None:
+    # a pure function of the label (labels recur in every report); cached for the two templates
+    ck = (label, 0 if rows is AD_ROWS_2021 else 1 if rows is AD_ROWS_2019 else id(rows))
+    hit = _AD_KEYS.get(ck, _UNSEEN)
+    if hit is _UNSEEN:
+        hit = _ad_key_uncached(label, rows)
+        if ck[1] in (0, 1) and len(label) <= _CACHED_TEXT_LEN:
+            if len(_AD_KEYS) >= _CACHE_SIZE:
+                _AD_KEYS.clear()
+            _AD_KEYS[ck] = hit
+    return hit
+
+
+_AD_KEYS: dict = {}
+
+
+def _ad_key_uncached(label: str, rows) -> tuple[str, list[str]] | None:
     t = _WS_RUN.sub("", label)
     for key, pat, cols in rows:
         if _compiled(pat).search(t):
@@ -775,10 +1019,6 @@ def _ad_glued(raw: str, start: int, key: str, cols: list[str]) -> list[Reading]:
     """Every cut of a glued 表二 row ("4-31058", "11.4184", "693665") into its columns: a sign
     only opens 本年增/减, a decimal point only sits in an amount; the template's soft limits
     (现行有效 ≥ 本年制发, 本年新公开 ≤ 本年新制作, 上一年 + 增减 ≥ 0) filter when they can."""
-    from itertools import combinations
-
-    from .solver import Cell
-
     n = len(cols)
     out = []
     for cuts in combinations(range(1, len(raw)), n - 1):
@@ -808,9 +1048,9 @@ def _ad_readings(key: str, cols: list[str], toks: list[Tok], raw: tuple[str, int
     """(reading, status, alternatives per column, readings left) for one 表二 row; `raw` is the
     row's printed text (start offset) when it is one glued string of digits, signs and points."""
     n = len(cols)
-    signed_glue = raw is not None and re.search(r"\d[-+]", raw[0])
+    signed_glue = raw is not None and _SIGNED_GLUE.search(raw[0])
     if len(toks) == n and not signed_glue:
-        r = Reading([_cell(t) for t in toks], True)
+        r = Reading([Cell(number_value(t.text), t.text, t.start, t.end) for t in toks], True)
         return r, "read", None, 1
     if raw is not None and n > 1 and (len(toks) < n or signed_glue):
         good = _ad_glued(raw[0], raw[1], key, cols)
@@ -830,15 +1070,15 @@ def _ad_readings(key: str, cols: list[str], toks: list[Tok], raw: tuple[str, int
 
 
 def _cell(t: Tok):
-    from .solver import Cell
-
     return Cell(number_value(t.text), t.text, t.start, t.end)
 
 
 def _blank(t: Tok):
-    from .solver import Cell
-
     return Cell(0, "", t.start, t.start, "inferred")
+
+
+_AD_COLUMNS = {c for _, _, cols in AD_ROWS_2021 + AD_ROWS_2019 for c in cols}
+_AD_IDS: dict[str, dict[str, str]] = {}  # row key -> column -> cell id
 
 
 def _ad_finish(found: dict[str, tuple], generation: str, layout: str, warnings: list[str]) -> TableRead | None:
@@ -853,12 +1093,18 @@ def _ad_finish(found: dict[str, tuple], generation: str, layout: str, warnings: 
         cols, reading, status, alts, count = found[key]
         solutions = max(solutions, count)
         data[key] = {c: cell.value for c, cell in zip(cols, reading.cells, strict=True)}
+        ids = _AD_IDS.get(key)
+        if ids is None:
+            ids = _AD_IDS[key] = {c: f"active_disclosure.{key}.{c}" for c in _AD_COLUMNS}
         for i, (c, cell) in enumerate(zip(cols, reading.cells, strict=True)):
             st = "inferred" if cell.status == "inferred" else status if status != "inferred" else "read"
             a = alts[i] if alts and len(alts[i]) > 1 else None
             if status == "uncertain" and alts and not a:
                 st = "solved"
-            evidence[f"active_disclosure.{key}.{c}"] = _ev(cell.value, cell.text, cell.start, cell.end, st, a)
+            e = {"value": cell.value, "source_text": cell.text, "start": cell.start, "end": cell.end, "status": st}
+            if a:
+                e["alternatives"] = a
+            evidence[ids[c] if c in ids else f"active_disclosure.{key}.{c}"] = e
         if status == "uncertain":
             outcome = "ambiguous"
             warnings.append(f"active_disclosure.{key}: the printed digits allow several readings; the most plausible was kept")
@@ -902,21 +1148,41 @@ def read_active_rows(rows: list[CRow], generation: str, layout: str) -> TableRea
     return _ad_finish(found, generation, layout, warnings)
 
 
-def read_active_text(text: str, lo: int, hi: int, generation: str) -> TableRead | None:
-    rdefs = _ad_rows(generation)
-    sq = Squashed(text, lo, hi, digits=False)
-    h = re.search(r"第二十条", sq.s)
+_AD_LABELS: dict = {}
+
+
+def _find_ad_labels(s: str, rdefs) -> tuple[bool, int, list]:
+    """(header found, where the rows begin, (key, squashed start, end, columns) of each row label)."""
+    h = _ARTICLE_20.search(s)
     begin = h.start() if h else 0
-    claimed = bytearray(len(sq.s) + 1)
+    claimed = bytearray(len(s) + 1)
     labels = []
     for key, pat, cols in rdefs:
         pat = pat.replace("^规章|规章$|", "")
-        for m in re.finditer(pat, sq.s[begin:]):
+        for m in _compiled(pat).finditer(s[begin:]):
             a, b = m.start() + begin, m.end() + begin
             if not any(claimed[a:b]):
                 claimed[a:b] = b"\x01" * (b - a)
-                labels.append((key, sq.offset(a), sq.end_offset(b), cols))
+                labels.append((key, a, b, cols))
                 break
+    return h is not None, begin, labels
+
+
+def read_active_text(text: str, lo: int, hi: int, generation: str) -> TableRead | None:
+    rdefs = _ad_rows(generation)
+    sq = Squashed(text, lo, hi, digits=False)
+    # the label search is a pure function of the squashed text (no digits), cached as for 表三
+    ck = (sq.s, generation == "2021")
+    found = _AD_LABELS.get(ck)
+    if found is None:
+        found = _find_ad_labels(sq.s, rdefs)
+        if len(sq.s) <= _CACHED_SQUASHED_LEN:
+            if len(_AD_LABELS) >= _TEXT_CACHE_SIZE:
+                _AD_LABELS.clear()
+            _AD_LABELS[ck] = found
+    h, begin, at = found
+    labels = [(key, a, b, cols) for (key, _, _, cols), (a, b) in zip(at, sq.offsets([(a, b) for _, a, b, _ in at]),
+                                                                        strict=True)]
     if not labels:
         return None
     labels.sort(key=lambda x: x[1])
@@ -924,9 +1190,9 @@ def read_active_text(text: str, lo: int, hi: int, generation: str) -> TableRead 
     zone_lo = sq.offset(begin) if h else labels[0][1]
     zone_hi = _zone_end(masked, lo, labels[-1][2], hi, _AD_HEADER_CHARS)
     toks = tokens(text, zone_lo, zone_hi, masked[zone_lo - lo:zone_hi - lo])
-    runs = _runs(toks, masked, lo)
     per_label: list[list[Tok]] = []
     widths = [len(c) for _, _, _, c in labels]
+    runs = _runs(toks, masked, lo) if len(toks) != sum(widths) else []  # only the last two ways use runs
     if len(toks) == sum(widths) and toks and all(e <= toks[0].start for _, _, e, _ in labels):
         # every label before every number: the table was emitted column by column
         per_label = [[] for _ in labels]
@@ -967,14 +1233,12 @@ def read_active_text(text: str, lo: int, hi: int, generation: str) -> TableRead 
         if key == "other_services" and len(row) > len(cols) and len(row) % len(cols) == 0:
             k = len(cols)
             sums = [sum(number_value(row[j].text) for j in range(c, len(row), k)) for c in range(k)]
-            from .solver import Cell
-
             cells = [Cell(v, "+".join(row[j].text for j in range(c, len(row), k)), row[c].start, row[-k + c].end)
                      for c, v in enumerate(sums)]
             found[key] = (cols, Reading(cells, True), "read", None, 1)
             continue
         printed = text[row[0].start:row[-1].end]
-        raw = (printed, row[0].start) if re.fullmatch(r"[-+\d.]+", printed) else None
+        raw = (printed, row[0].start) if _SIGNED_NUMBER_TEXT.fullmatch(printed) else None
         reading, status, alts, count = _ad_readings(key, cols, row, raw)
         found[key] = (cols, reading, status, alts, count)
         if len(row) > len(cols):
@@ -995,13 +1259,29 @@ class StatRow:
 
 
 def _clean_indicator(raw: str, has_unit: bool) -> tuple[str, str | None]:
-    parts = [p for p in re.split(r"[\s|]+", raw) if p]
+    # a pure function of the label text, which recurs in every legacy report
+    if len(raw) > _CACHED_TEXT_LEN:
+        return _clean_indicator_uncached(raw, has_unit)
+    ck = (raw, has_unit)
+    hit = _INDICATORS.get(ck)
+    if hit is None:
+        if len(_INDICATORS) >= _CACHE_SIZE:
+            _INDICATORS.clear()
+        hit = _INDICATORS[ck] = _clean_indicator_uncached(raw, has_unit)
+    return hit
+
+
+_INDICATORS: dict = {}
+
+
+def _clean_indicator_uncached(raw: str, has_unit: bool) -> tuple[str, str | None]:
+    parts = [p for p in _CELL_SEPARATORS.split(raw) if p]
     parts = [p for p in parts if not STAT_HEADER_RE.fullmatch(p) and not STAT_GROUP_LINE_RE.fullmatch(p)]
     unit = None
     if has_unit and parts and parts[-1] in STAT_UNITS and len(parts) > 1:
         unit = parts.pop()
     name = "".join(parts)
-    name = re.sub(r"^(?:指标名称|计量单位|本年度|历年累计|(?:19|20)\d\d年度?)+", "", name)
+    name = _STAT_HEADER_PREFIX.sub("", name)
     m = STAT_GROUP_LINE_RE.match(name)
     if m and len(name) > m.end():
         name = name[m.end():]
@@ -1011,6 +1291,9 @@ def _clean_indicator(raw: str, has_unit: bool) -> tuple[str, str | None]:
                 unit, name = u, name[:-len(u)]
                 break
     return name, unit
+
+
+_STAT_IDS = [(f"statistics[{i}].this_year", f"statistics[{i}].cumulative") for i in range(128)]  # made once
 
 
 def _stats_finish(srows: list[StatRow], has_cum: bool, glued: bool, facts: list, layout: str) -> TableRead | None:
@@ -1042,7 +1325,8 @@ def _stats_finish(srows: list[StatRow], has_cum: bool, glued: bool, facts: list,
         entry = {"indicator": r.indicator, "unit": r.unit, "this_year": vals[0],
                  "cumulative": vals[1] if n == 2 else None, "key": keys[i]}
         data.append(entry)
-        for c, name in enumerate(("this_year", "cumulative")[:n]):
+        ids = _STAT_IDS[i] if i < len(_STAT_IDS) else (f"statistics[{i}].this_year", f"statistics[{i}].cumulative")
+        for c, _name in enumerate(("this_year", "cumulative")[:n]):
             cell = reading.cells[c]
             a = alts.get((i, c))
             if cell.status == "inferred":
@@ -1055,7 +1339,10 @@ def _stats_finish(srows: list[StatRow], has_cum: bool, glued: bool, facts: list,
                 st = "uncertain"
             else:
                 st = "read"
-            evidence[f"statistics[{i}].{name}"] = _ev(cell.value, cell.text, cell.start, cell.end, st, a)
+            e = {"value": cell.value, "source_text": cell.text, "start": cell.start, "end": cell.end, "status": st}
+            if a:
+                e["alternatives"] = a
+            evidence[ids[c]] = e
     warnings = []
     if outcome == "ambiguous":
         warnings.append(f"statistics: {sols} readings of the glued rows remain; the most plausible was kept")
@@ -1116,7 +1403,7 @@ def _solve_stats(keys: list, options: list[list[Reading]], facts: list,
     fact_cells = []
     for cells, value in facts:
         for cell in cells:
-            m = re.match(r"statistics\.(\w+)\.this_year$", cell)
+            m = _STAT_THIS_YEAR_CELL.match(cell)
             if m and m.group(1) in idx and len(cells) == 1:
                 fact_cells.append((idx[m.group(1)], value))
 
@@ -1179,7 +1466,7 @@ def read_statistics_rows(rows: list[CRow], facts: list, layout: str) -> TableRea
     for row in rows:
         labels, tail = split_row(row)
         text = "".join(t for t, _, _ in labels)
-        if re.search(r"指标名称|计量单位|历年累计", text) and not [t for t in tail if not t.blank]:
+        if _STAT_HEADER_WORDS.search(text) and not [t for t in tail if not t.blank]:
             has_cum = has_cum or "累计" in text
             has_unit = has_unit or "单位" in text
             continue
@@ -1220,9 +1507,9 @@ def _statistics_columns(text: str, start: int, hi: int, facts: list) -> TableRea
     """A 统计表 emitted column by column: the names under 指标名称, the units under 计量单位, then
     the 本年度 numbers and the 历年累计 numbers."""
     seg = text[start:hi]
-    m_unit = re.search(r"\n\s*计量单位\s*\n", seg)
-    m_year = re.search(r"\n\s*(?:本年度|(?:19|20)\d\d\s*年度?)\s*\n", seg)
-    m_cum = re.search(r"\n\s*(?:历年)?累计\s*\n", seg)
+    m_unit = _STAT_UNIT_LINE.search(seg)
+    m_year = _STAT_YEAR_LINE.search(seg)
+    m_cum = _STAT_CUM_LINE.search(seg)
     if not (m_unit and m_year and m_cum and m_unit.end() <= m_year.start() and m_year.end() <= m_cum.start()):
         return None
     names = []
@@ -1243,14 +1530,28 @@ def _statistics_columns(text: str, start: int, hi: int, facts: list) -> TableRea
     return res
 
 
+_STAT_LABELS: dict = {}
+
+
+def _find_stat_indicators(s: str) -> list[tuple[str, str, int, int]]:
+    """(name, unit, squashed start, squashed end) of each indicator, up to the first too long to be one."""
+    inds = []
+    for mm in _STAT_INDICATOR.finditer(s):
+        name = _clean_stat_name(mm.group(1))
+        if len(name) > 40:
+            break
+        inds.append((name, mm.group(2), mm.start(1), mm.end()))
+    return inds
+
+
 def read_statistics_text(text: str, lo: int, hi: int, facts: list) -> TableRead | None:
     seg = text[lo:hi]
-    m = re.search(r"指标名称", seg)
+    m = _STAT_NAME_HEADER.search(seg)
     start = lo + (m.start() if m else 0)
     head = text[start:min(hi, start + 80)]
-    has_cum = bool(re.search(r"累计", head))
-    has_unit = bool(re.search(r"计量单位|单位", head))
-    if m and re.match(r"指标名称\s*\n", seg[m.start():]) and "累计" in seg:
+    has_cum = bool(_STAT_CUM.search(head))
+    has_unit = bool(_STAT_UNIT.search(head))
+    if m and _STAT_NAME_LINE.match(seg[m.start():]) and "累计" in seg:
         cols = _statistics_columns(text, start, hi, facts)
         if cols is not None:
             return cols
@@ -1260,17 +1561,17 @@ def read_statistics_text(text: str, lo: int, hi: int, facts: list) -> TableRead 
         # indicators end with their unit ("…数 条", glued "…数条"); found on the text without its
         # numbers, so a label a PDF wrapped around its own numbers reads whole
         sq = Squashed(text, start, hi, digits=False)
-        inds = []
-        pos = 0
-        for mm in _STAT_INDICATOR.finditer(sq.s):
-            name = _clean_stat_name(mm.group(1))
-            if len(name) > 40:
-                break
-            inds.append((name, mm.group(2), sq.offset(mm.start(1)), sq.end_offset(mm.end())))
-            pos = mm.end()
+        found = _STAT_LABELS.get(sq.s)  # a pure function of the squashed text, cached as for 表三
+        if found is None:
+            found = _find_stat_indicators(sq.s)
+            if len(sq.s) <= _CACHED_SQUASHED_LEN:
+                if len(_STAT_LABELS) >= _TEXT_CACHE_SIZE:
+                    _STAT_LABELS.clear()
+                _STAT_LABELS[sq.s] = found
+        inds = [(name, unit, a, b) for (name, unit, _, _), (a, b) in zip(found, sq.offsets([(a, b) for _, _, a, b in found]),
+                                                                         strict=True)]
         if inds:
             end = _table_end(text, masked, start, inds[-1][3], hi, label_rest=0)
-            del pos
             toks = tokens(text, start, end, masked[:end - start])
             runs = _split_lines(text, _runs(toks, masked, start), 2 if has_cum else 1)
             if len(runs) != len(inds):  # after-mode: a run belongs to the indicator before it
@@ -1284,9 +1585,9 @@ def read_statistics_text(text: str, lo: int, hi: int, facts: list) -> TableRead 
                 if not run:
                     continue
                 printed = text[run[0].start:run[-1].end]
-                raw = (printed, run[0].start) if re.fullmatch(r"[\d.]+", printed) else None
-                enum = bool(re.search(r"\d\s*[.、．]\s*$", text[max(start, s0 - 4):s0])) or \
-                    bool(re.search(r"其中\s*[:：]?\s*\d\s*[.、．]", text[s0:e0]))
+                raw = (printed, run[0].start) if _NUMBER_TEXT.fullmatch(printed) else None
+                enum = bool(_ENUM_BEFORE.search(text[max(start, s0 - 4):s0])) or \
+                    bool(_ENUM_INSIDE.search(text[s0:e0]))
                 srows.append(StatRow(name, unit, run, s0, raw, enum))
     if not srows:
         toks = tokens(text, start, hi, masked)
@@ -1296,12 +1597,12 @@ def read_statistics_text(text: str, lo: int, hi: int, facts: list) -> TableRead 
             raw_label = text[prev:run[0].start]
             prev = run[-1].end
             name, unit = _clean_indicator(raw_label, has_unit)
-            if not name or not re.search(r"[\u4e00-\u9fff]", name):
+            if not name or not _CJK.search(name):
                 continue
             if len(name) > 40 or (has_unit and unit is None and srows):  # prose or a signature after the table
                 break
             printed = text[run[0].start:run[-1].end]
-            raw = (printed, run[0].start) if re.fullmatch(r"[\d.]+", printed) else None
+            raw = (printed, run[0].start) if _NUMBER_TEXT.fullmatch(printed) else None
             srows.append(StatRow(name, unit, run, run[0].start, raw))
     if not srows:
         return None

@@ -102,6 +102,8 @@ def _read(kind: str, text: str, lo: int, hi: int, grids: list[Grid], generation:
             reads.append(r)
     if not reads:
         return None
+    if len(reads) == 1:  # score() walks every cell's evidence; nothing to compare
+        return reads[0]
     return min(reads, key=lambda r: r.score())
 
 
@@ -140,13 +142,17 @@ def _facts_for(kind: str, facts, legacy: bool) -> list:
     return out
 
 
+_APP_CELL = re.compile(r"applications\.(\w+)\[(\d)\]")
+_REVIEW_CELL = re.compile(r"review_litigation\.(\w+)\[(\d)\]")
+
+
 def _app_cell(cell: str) -> tuple[str, int]:
-    m = re.match(r"applications\.(\w+)\[(\d)\]", cell)
+    m = _APP_CELL.match(cell)
     return m.group(1), int(m.group(2))
 
 
 def _review_index(cell: str) -> int:
-    m = re.match(r"review_litigation\.(\w+)\[(\d)\]", cell)
+    m = _REVIEW_CELL.match(cell)
     return REVIEW_BLOCKS.index(m.group(1)) * 5 + int(m.group(2))
 
 
