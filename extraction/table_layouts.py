@@ -397,6 +397,19 @@ def _fast_cell_rows(rows: list[CRow], layout: str) -> TableRead | None:
                       has_2021, layout)
 
 
+def _cell_evidence(cell, alts: list | None, status: str) -> dict:
+    """A cell's evidence entry; `status` is what a cell read plainly gets (inferred and uncertain
+    cells say so instead)."""
+    if cell.status == "inferred":
+        status = "inferred"
+    elif alts:
+        status = "uncertain"
+    e = {"value": cell.value, "source_text": cell.text, "start": cell.start, "end": cell.end, "status": status}
+    if alts:
+        e["alternatives"] = alts
+    return e
+
+
 def assemble_applications(opts: dict[str, list[Reading]], modes: dict[str, str], facts: list, layout: str,
                           warnings: list[str], has_2021: bool) -> TableRead:
     expected = RESULT_ROWS_2021 if has_2021 else RESULT_ROWS_2019
@@ -414,18 +427,7 @@ def assemble_applications(opts: dict[str, list[Reading]], modes: dict[str, str],
         ids = _CELL_IDS[k] if len(r.cells) <= 7 else [f"applications.{k}[{c}]" for c in range(len(r.cells))]
         for c, cell in enumerate(r.cells):
             alts = alternatives.get((k, c)) if alternatives else None
-            if cell.status == "inferred":
-                status = "inferred"
-            elif alts:
-                status = "uncertain"
-            elif decided and (k, c) in decided:
-                status = "solved"
-            else:
-                status = plain
-            e = {"value": cell.value, "source_text": cell.text, "start": cell.start, "end": cell.end, "status": status}
-            if alts:
-                e["alternatives"] = alts
-            evidence[ids[c]] = e
+            evidence[ids[c]] = _cell_evidence(cell, alts, "solved" if decided and (k, c) in decided else plain)
     failures = _app_failures(rows, results_complete)
     missing = [k for k in [*("new_received", "carried_over"), *expected, "total", "carried_forward"] if k not in opts]
     for k in missing:
@@ -893,16 +895,7 @@ def _review_from_tokens(toks: list[Tok], facts: list, layout: str) -> TableRead:
     plain = "read" if direct else "solved" if r.ok else "uncertain"
     for i, cell in enumerate(r.cells):
         alts = alternatives.get(("row", i)) if alternatives else None
-        if cell.status == "inferred":
-            st = "inferred"
-        elif alts:
-            st = "uncertain"
-        else:
-            st = plain
-        e = {"value": cell.value, "source_text": cell.text, "start": cell.start, "end": cell.end, "status": st}
-        if alts:
-            e["alternatives"] = alts
-        evidence[_REVIEW_IDS[i]] = e
+        evidence[_REVIEW_IDS[i]] = _cell_evidence(cell, alts, plain)
     failures = sum(1 for a, t in REVIEW_GROUPS if sum(vals[a:t]) != vals[t])
     outcome = "read" if direct and len(readings) == 1 else choice.outcome
     if outcome == "read" and not direct:
