@@ -40,7 +40,7 @@ def process(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from api.inputs import expand
-    from api.processing import run_many
+    from api.processing import OutcomeWriter, run_many
 
     skipped: list[str] = []
     inputs = list(expand(paths, skipped))
@@ -49,7 +49,7 @@ def process(
         raise typer.Exit(2)
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
-    store = None if no_db else _Store(db)
+    store = None if no_db else OutcomeWriter(db)
     used: set[str] = set()
     failed = 0
     done = 0
@@ -81,30 +81,6 @@ def process(
     err.print(f"{done} processed, {failed} failed{note}", highlight=False)
     if failed:
         raise typer.Exit(INPUTS_FAILED)
-
-
-class _Store:
-    """Batched writes: one commit per 100 documents keeps SQLite fast."""
-
-    def __init__(self, url: str | None):
-        from store.db import session
-
-        self.s = session(url)
-        self.pending = 0
-
-    def add(self, outcome, data: bytes) -> None:
-        from store.repository import record_outcome
-
-        record_outcome(self.s, data, outcome.name, summary=outcome.summary, code=outcome.code,
-                       message=outcome.message, fmt=outcome.format)
-        self.pending += 1
-        if self.pending >= 100:
-            self.s.commit()
-            self.pending = 0
-
-    def close(self) -> None:
-        self.s.commit()
-        self.s.close()
 
 
 @app.command()

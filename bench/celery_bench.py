@@ -15,7 +15,7 @@ Prints one JSON object; `run(n)` returns it (bench/run.py merges it into its res
   which stores the originals too;
 - embedded_2p_reports_per_s: the same N reports through the embedded path with two pool processes
   (`api.processing.run_many(jobs=2)`, results written by the main process with
-  `store.repository.record_outcome`, a commit per 100, as `govdigest process --jobs 2` does) on
+  `api.processing.OutcomeWriter`, a write and commit per 100, as `govdigest process --jobs 2` does) on
   its default database, a SQLite file; celery_2w_over_embedded_2p: the Celery path over it.
   embedded_2p_pg_reports_per_s / celery_2w_over_embedded_2p_pg: the same on PostgreSQL, the
   database the Celery path uses (like with like);
@@ -330,25 +330,21 @@ def _until_done(url: str, ids: list[int], t0, timeout: float) -> tuple[float, in
 def embedded(docs: list[tuple[str, bytes]], url: str, jobs: int = 2) -> tuple[float, int]:
     """`govdigest process --jobs N` on `docs`: reports/s and failures. The model is warm first (as
     the workers' is before their clock starts), so the pool processes inherit it."""
-    from api.processing import run_many, warm_worker
-    from store.db import engine, session
-    from store.repository import record_outcome
+    from api.processing import OutcomeWriter, run_many, warm_worker
+    from store.db import engine
 
     warm_worker()
-    s = session(url)  # migrated before the clock starts, as the workers' database is
+    writer = OutcomeWriter(url)  # migrated before the clock starts, as the workers' database is
     failed = 0
     try:
         t0 = time.perf_counter()
         for k, outcome in enumerate(run_many(((n, n, d) for n, d in docs), jobs=jobs)):
-            record_outcome(s, docs[k][1], outcome.name, summary=outcome.summary, code=outcome.code,
-                           message=outcome.message, fmt=outcome.format)
+            writer.add(outcome, docs[k][1])
             failed += outcome.summary is None
-            if k % 100 == 99:  # as api.cli._Store
-                s.commit()
-        s.commit()
+        writer.flush()
         elapsed = time.perf_counter() - t0
     finally:
-        s.close()
+        writer.close()
         engine(url).dispose()
     return len(docs) / elapsed, failed
 

@@ -36,25 +36,19 @@ def peak_rss_mb() -> float:
 
 def bench_embedded(docs: list[tuple[str, bytes]]) -> dict:
     """`govdigest process` in this process (one core), with the SQLite database on."""
-    from api.processing import run_many, warm_worker
-    from store.db import session
-    from store.repository import record_outcome
+    from api.processing import OutcomeWriter, run_many, warm_worker
 
     warm_worker()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
-        s = session(url)
+        writer = OutcomeWriter(url)  # the database is created and migrated before the clock starts
         failed = 0
         t0 = time.perf_counter()
         for k, outcome in enumerate(run_many(((n, n, d) for n, d in docs), jobs=1)):
-            record_outcome(s, docs[k][1], outcome.name, summary=outcome.summary, code=outcome.code,
-                           message=outcome.message, fmt=outcome.format)
+            writer.add(outcome, docs[k][1])
             failed += outcome.summary is None
-            if k % 100 == 99:
-                s.commit()
-        s.commit()
+        writer.close()
         elapsed = time.perf_counter() - t0
-        s.close()
     return {"embedded_reports_per_s": round(len(docs) / elapsed, 1), "embedded_failed": failed,
             "embedded_seconds": round(elapsed, 2)}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -51,53 +52,135 @@ def original_bytes(s: Session, doc: Document) -> bytes:
     return s.get(Original, doc.sha256).content
 
 
+class NewFile(NamedTuple):
+    """A processed file for `record_outcomes`: its bytes and either a summary or an error."""
+    data: bytes
+    filename: str
+    summary: dict | None = None
+    code: str | None = None
+    message: str | None = None
+    fmt: str | None = None
+
+
 def record_outcome(s: Session, data: bytes, filename: str, *, summary: dict | None = None,
                    code: str | None = None, message: str | None = None, fmt: str | None = None) -> int:
-    """Store a file and its outcome in one go (the embedded `process` path); returns the document id.
+    """Store a file and its outcome in one go (the embedded `process` path); returns the document id."""
+    return record_outcomes(s, [NewFile(data, filename, summary, code, message, fmt)])[0]
 
-    A new document is written with plain INSERTs (one per table), which is what keeps the
-    embedded path fast; a known document goes through the ORM path that carries reviews over."""
-    sha = hashlib.sha256(data).hexdigest()
+
+def record_outcomes(s: Session, files: list[NewFile]) -> list[int]:
+    """`record_outcome` for many files, in order; their document ids.
+
+    New documents go in with a dozen statements for the whole list (originals, document rows,
+    paragraphs, themes, failing rules: one executemany per table), which is what keeps the
+    embedded path fast. Known bytes, and the same bytes twice in `files`, go one by one through
+    the path that replaces the summary and carries reviews over. Years are linked per document in
+    order (link_years), so a document sees an earlier one of the same agency, as in save_summaries."""
+    if not files:
+        return []
     conn = s.connection()
-    found = conn.execute(_DOC_BY_SHA, {"sha": sha}).first()
-    existing = s.get(Document, found[0]) if found else None
-    if existing is not None:
-        if summary is not None:
-            save_summary(s, existing, summary)
+    shas = [hashlib.sha256(f.data).hexdigest() for f in files]
+    known = {sha for sha, in conn.execute(_DOCS_BY_SHA_IN, {"shas": list(set(shas))})}
+    ids: list[int] = [0] * len(files)
+    fresh: list[int] = []
+    again: list[int] = []
+    for k, sha in enumerate(shas):
+        if sha in known:
+            again.append(k)
         else:
-            save_failure(s, existing, code, message)
-        return existing.id
-    if conn.execute(_ORIGINAL_EXISTS, {"sha": sha}).first() is None:
-        conn.execute(_INSERT_ORIGINAL, {"sha256": sha, "content": data})
-    t = now()
-    values = {"sha256": sha, "filename": filename, "format": fmt, "size": len(data), "attempts": 1,
-              "created_at": t, "updated_at": t, "queued_at": t, "started_at": t, "finished_at": t,
-              "failing_checks": 0}
-    if summary is not None:
-        link_years(s, summary)
-        values.update(_summary_columns(summary))
+            known.add(sha)
+            fresh.append(k)
+    if fresh:
+        _record_new(s, conn, files, shas, fresh, ids)
+    for k in again:
+        ids[k] = _record_known(s, conn, files[k], shas[k])
+    return ids
+
+
+def _record_new(s: Session, conn, files: list[NewFile], shas: list[str], fresh: list[int], ids: list[int]) -> None:
+    have = {sha for sha, in conn.execute(_ORIGINALS_IN, {"shas": [shas[k] for k in fresh]})}
+    originals = [{"sha256": shas[k], "content": files[k].data} for k in fresh if shas[k] not in have]
+    if originals:
+        conn.execute(_INSERT_ORIGINAL, originals)
+    agencies = {(files[k].summary.get("report") or {}).get("agency") for k in fresh
+                if files[k].summary is not None} - {None, ""}
+    stored = {tuple(r) for r in conn.execute(_DONE_YEARS_IN, {"agencies": list(agencies)})} if agencies else set()
+    pending: list[int] = []
+    unwritten: set[str] = set()  # agencies with documents among `pending`
+    for k in fresh:
+        summary = files[k].summary
+        if summary is not None:
+            report = summary.get("report") or {}
+            agency, year = report.get("agency"), report.get("year")
+            if agency in unwritten and year and {(agency, year - 1), (agency, year + 1)} & stored:
+                _insert_new(conn, files, shas, pending, ids)  # link_years must find them stored
+                unwritten.clear()
+            link_years(s, summary, stored)
+            if agency and year:
+                stored.add((agency, year))
+                unwritten.add(agency)
+        pending.append(k)
+    _insert_new(conn, files, shas, pending, ids)
+
+
+def _insert_new(conn, files: list[NewFile], shas: list[str], pending: list[int], ids: list[int]) -> None:
+    """The document rows of `pending` (one executemany), then their paragraph, theme and
+    failing-rule rows."""
+    if not pending:
+        return
+    rows = []
+    for k in pending:
+        f, t = files[k], now()
+        values = {**_DOCUMENT_DEFAULTS, "sha256": shas[k], "filename": f.filename, "format": f.fmt,
+                  "size": len(f.data), "attempts": 1, "created_at": t, "updated_at": t, "queued_at": t,
+                  "started_at": t, "finished_at": t, "failing_checks": 0}
+        if f.summary is not None:
+            values.update(_summary_columns(f.summary))
+        else:
+            values.update(status="failed", error_code=f.code, error_message=f.message,
+                          is_report=False if f.code == "not_a_report" else None)
+        rows.append(values)
+    new_ids = conn.execute(_INSERT_DOCUMENTS, rows).scalars().all()
+    paragraphs: list[dict] = []
+    themes: list[dict] = []
+    rules: list[dict] = []
+    for k, doc_id in zip(pending, new_ids, strict=True):
+        ids[k] = doc_id
+        summary = files[k].summary
+        if summary is None:
+            continue
+        paragraphs += _paragraph_rows(doc_id, summary, {})
+        theme_values, rule_values = filter_rows(summary)
+        themes += [{"document_id": doc_id, "theme": x} for x in theme_values]
+        rules += [{"document_id": doc_id, "rule": x} for x in rule_values]
+    for statement, values in ((_INSERT_PARAGRAPH, paragraphs), (_INSERT_THEME, themes),
+                              (_INSERT_FAILING_RULE, rules)):
+        if values:
+            conn.execute(statement, values)
+    pending.clear()
+
+
+def _record_known(s: Session, conn, f: NewFile, sha: str) -> int:
+    existing = s.get(Document, conn.execute(_DOC_BY_SHA, {"sha": sha}).scalar_one())
+    if f.summary is not None:
+        save_summary(s, existing, f.summary)
     else:
-        values.update(status="failed", error_code=code, error_message=message,
-                      is_report=False if code == "not_a_report" else None)
-    doc_id = conn.execute(_INSERT_DOCUMENT, {**_DOCUMENT_DEFAULTS, **values}).scalar_one()
-    if summary is not None:
-        rows = _paragraph_rows(doc_id, summary, {})
-        if rows:
-            conn.execute(_INSERT_PARAGRAPH, rows)
-        _insert_filter_rows(conn, doc_id, summary)
-    return doc_id
+        save_failure(s, existing, f.code, f.message)
+    return existing.id
 
 
 # Statements built once: compiled and cached by SQLAlchemy, rebuilt per call they cost more
 # than the inserts themselves.
 _DOC_BY_SHA = select(Document.id).where(Document.sha256 == bindparam("sha"))
-_ORIGINAL_EXISTS = select(Original.sha256).where(Original.sha256 == bindparam("sha"))
+_SHAS = bindparam("shas", expanding=True)
+_DOCS_BY_SHA_IN = select(Document.sha256).where(Document.sha256.in_(_SHAS))
+_ORIGINALS_IN = select(Original.sha256).where(Original.sha256.in_(_SHAS))
 _INSERT_ORIGINAL = insert(Original.__table__)
 _SUMMARY_BY_AGENCY_YEAR = (select(Document.id, Document.summary)
                            .where(Document.agency == bindparam("agency"), Document.year == bindparam("year"),
                                   Document.status == "done")
                            .order_by(Document.id.desc()).limit(1))
-_INSERT_DOCUMENT = insert(Document.__table__).returning(Document.__table__.c.id)
+_INSERT_DOCUMENTS = insert(Document.__table__).returning(Document.__table__.c.id, sort_by_parameter_order=True)
 _INSERT_PARAGRAPH = insert(Paragraph.__table__)
 _INSERT_THEME = insert(DocumentTheme.__table__)
 _INSERT_FAILING_RULE = insert(DocumentFailingRule.__table__)

@@ -194,3 +194,54 @@ def test_store_migration_backfills_filter_rows(backend, request, tmp_path, repor
         assert "放管服" in odd[0] and '引号"与\\反斜杠' in odd[0] and odd[1] == {"applications.row_total"}
     finally:
         eng.dispose()
+
+
+def _stored_rows(s) -> list[tuple]:
+    """Everything record_outcome(s) writes, without ids and times: comparable across databases."""
+    from store.models import DocumentFailingRule, DocumentTheme
+
+    docs = {d.id: d for d in s.scalars(select(Document))}
+    out = [(d.sha256, d.filename, d.status, d.error_code, d.failing_checks, d.year,
+            sorted(c["rule"] + ":" + c["status"] for c in (d.summary or {}).get("checks", [])))
+           for d in docs.values()]
+    out += [(docs[p.document_id].sha256, p.idx, p.label, p.text) for p in s.scalars(select(Paragraph))]
+    out += [(docs[t.document_id].sha256, t.theme) for t in s.scalars(select(DocumentTheme))]
+    out += [(docs[r.document_id].sha256, r.rule) for r in s.scalars(select(DocumentFailingRule))]
+    out += [(o.sha256, len(o.content)) for o in s.scalars(select(Original))]
+    return sorted(out, key=repr)
+
+
+@pytest.mark.parametrize("later_first", [True, False])
+def test_store_record_outcomes_batch_writes_what_one_by_one_writes(tmp_path, report_2019_bytes, classifier,
+                                                                   later_first):
+    import copy
+
+    from extraction.pipeline import process_bytes
+    from store.repository import NewFile, record_outcome, record_outcomes
+
+    first = process_bytes(report_2019_bytes, "2019.txt", classifier=classifier)
+    wrong = _next_year(first, first["tables"]["applications"]["rows"]["carried_forward"][6] + 3)
+    files = [NewFile(b"later", "later.txt", wrong, fmt="txt"), NewFile(report_2019_bytes, "2019.txt", first, fmt="txt")]
+    if not later_first:
+        files.reverse()
+    files += [NewFile(b"broken", "broken.txt", code="decode_error", message="unreadable"),
+              NewFile(report_2019_bytes, "again.txt", first, fmt="txt"),  # the same bytes twice in one call
+              NewFile(b"known", "known.txt", code="not_a_report", message="no")]
+    one_url, many_url = f"sqlite:///{tmp_path}/one.db", f"sqlite:///{tmp_path}/many.db"
+    with session(one_url) as s:
+        record_outcome(s, b"known", "known.txt", summary=copy.deepcopy(first), fmt="txt")
+        ids_one = [record_outcome(s, f.data, f.filename, summary=copy.deepcopy(f.summary), code=f.code,
+                                  message=f.message, fmt=f.fmt) for f in files]
+        s.commit()
+        one = _stored_rows(s)
+    with session(many_url) as s:
+        record_outcome(s, b"known", "known.txt", summary=copy.deepcopy(first), fmt="txt")
+        ids_many = record_outcomes(s, [f._replace(summary=copy.deepcopy(f.summary)) for f in files])
+        s.commit()
+        many = _stored_rows(s)
+        later = s.scalar(select(Document).where(Document.filename == "later.txt"))
+        assert later.failing_checks >= 1  # linked to 2019 inside the one call, whichever came first
+        assert s.get(Document, ids_many[3]).filename == "2019.txt" and ids_many[3] == ids_many[int(later_first)]
+        assert s.get(Document, ids_many[4]).status == "failed"  # known bytes, now failed
+    assert ids_many == ids_one
+    assert many == one

@@ -122,37 +122,11 @@ def start_worker(*, queues: str, pool: str, loglevel: str, hostname: str, concur
 
 # A made-up report that walks every pipeline stage, so lazy loads (spaCy, cn2an, compiled
 # patterns) happen before the first real document rather than inside it.
-WARMUP_REPORT = """某县示例局
-2020年政府信息公开工作年度报告
-一、总体情况
-2020年，某县示例局全年主动公开政府信息12条，受理政府信息公开申请三件，办理建议十二件，围绕“放管服”改革开展工作。
-二、主动公开政府信息情况
-三、收到和处理政府信息公开申请情况
-四、政府信息公开行政复议、行政诉讼情况
-五、存在的主要问题及改进情况
-一是政策解读形式单一。二是加强业务培训。
-六、其他需要报告的事项
-本年度未收取信息处理费。
-"""
-
-_warm = False
-
-
 def warm() -> None:
     """Load the segmenter, the classifier and everything the pipeline loads lazily (once per process)."""
-    global _warm
-    if _warm:
-        return
     from api.processing import warm_worker
 
     warm_worker()
-    try:
-        from extraction.pipeline import process_bytes
-
-        process_bytes(WARMUP_REPORT.encode("utf-8"), "warmup.txt")
-    except Exception:  # warming is an optimisation; the first document would load the rest anyway
-        log.warning("warm-up document failed", exc_info=True)
-    _warm = True
 
 
 def preload() -> None:
