@@ -421,7 +421,35 @@ def _load_txt(data: bytes, filename: str) -> LoadedDocument:
         doc.warnings.insert(0, "named .txt but the content is HTML: parsed as HTML")
         doc.warnings.extend(notes)
         return doc
-    return LoadedDocument(text=normalise_text(text), format="txt", filename=filename, warnings=notes)
+    return LoadedDocument(text=normalise_text(_drop_page_furniture(text)), format="txt", filename=filename,
+                          warnings=notes)
+
+
+# Text saved from a PDF keeps its pages: form feeds (pdftotext) or marker lines ("=== page 3 ===",
+# "--- Page 3 ---"), page numbers at their edges, and a tool's notes in brackets. Left in, a
+# footer's digits land among a table's numbers when a table crosses a page.
+_PAGE_MARKER_RE = re.compile(r"[=\-#*~]{2,}\s*(?:page\s*\d{1,4}|第\s*\d{1,4}\s*页)\s*[=\-#*~]{2,}", re.I)
+_TOOL_NOTE_RE = re.compile(r"\[[^\u3000-\u9fff\uff00-\uffef\[\]]*\]")  # no CJK inside: "[2 table(s) detected]"
+
+
+def _drop_page_furniture(text: str) -> str:
+    if "\f" not in text and not _PAGE_MARKER_RE.search(text):
+        return text
+    pages: list[list[str | None]] = [[]]
+    for line in text.replace("\f", "\n\f\n").split("\n"):
+        if line == "\f" or _PAGE_MARKER_RE.fullmatch(line.strip()):
+            pages.append([])
+        else:
+            pages[-1].append(line)
+    if len(pages) < 2:
+        return text
+    for lines in pages:
+        idx = [k for k, line in enumerate(lines) if line.strip()]
+        for k in set(idx[:2] + idx[-2:]):
+            if _TOOL_NOTE_RE.fullmatch(lines[k].strip()):
+                lines[k] = None
+    _strip_page_numbers(pages)
+    return "\n".join("\n".join(ln for ln in lines if ln is not None) for lines in pages)
 
 
 # --------------------------------------------------------------------------------------------

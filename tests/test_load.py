@@ -295,6 +295,20 @@ def test_load_text_full_of_control_characters_is_decode_error():
         load(data, "r.txt")
 
 
+@pytest.mark.parametrize("page_break", ["\f", "\n=== page 2 ===\n", "\n--- Page 2 ---\n"])
+def test_load_txt_saved_from_pdf_drops_page_numbers_and_markers(page_break):
+    text = ("某某县人民政府2022年政府信息公开工作年度报告\n一、总体情况\n全年主动公开信息120条。\n- 1 -\n"
+            "[tool: 1 table(s) detected on this page]" + page_break + "行政许可 35\n行政处罚 7\n第2页 共2页\n")
+    doc = load(text.encode("utf-8"), "r.txt")
+    assert doc.text.split("\n") == ["某某县人民政府2022年政府信息公开工作年度报告", "一、总体情况",
+                                    "全年主动公开信息120条。", "行政许可 35", "行政处罚 7"]
+
+
+def test_load_txt_without_pages_keeps_number_lines():
+    text = "某某县人民政府年度报告\n- 1 -\n[1]\n3\n"
+    assert load(text.encode("utf-8"), "r.txt").text.split("\n") == ["某某县人民政府年度报告", "- 1 -", "[1]", "3"]
+
+
 def test_load_txt_holding_html_is_parsed_as_html():
     page = "<!DOCTYPE html><html><body><nav>首页 导航</nav><p>某某县年度报告</p><p>一、总体情况</p></body></html>"
     doc = load(page.encode("utf-8"), "page.txt")
