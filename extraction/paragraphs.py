@@ -268,8 +268,14 @@ def itemize(texts: list[str], kind: str) -> list[str]:
     texts = [t.strip() for t in texts if t and t.strip()]
     if not texts:
         return []
-    if len(texts) == 1 and not _split_enumerated(texts[0]):
-        return _itemize_single(texts[0], kind)
+    if len(texts) == 1:
+        enumerated = _split_enumerated(texts[0])
+        if not enumerated:
+            return _itemize_single(texts[0], kind)
+        # one run-in sub-heading, "（一）存在的主要问题：A。B。": what follows it is unenumerated
+        body = _RUN_IN_HEADING.sub("", texts[0], count=1)
+        if len(enumerated) == 1 and body != texts[0] and body.strip():
+            return _itemize_single(body.strip(), kind)
     items: list[str] = []
     for text in texts:
         if text[-1] in ":：":
@@ -314,6 +320,9 @@ def _itemize_single(text: str, kind: str) -> list[str]:
     return [_strip_marker(s.strip(" 。")) for s in sentences]
 
 
+_RUN_IN_HEADING = re.compile(r"^[(（][一二三四五六七八九十][)）][^:：。,，]{0,14}[:：]")
+
+
 def _strip_marker(item: str) -> str:
-    item = re.sub(r"^[(（][一二三四五六七八九十][)）][^:：。,，]{0,14}[:：]", "", item.strip())
+    item = _RUN_IN_HEADING.sub("", item.strip())
     return re.sub(r"^(?:[一二三四五六七八九十]是|[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[.．、])\s*", "", item).strip(" ；;。")

@@ -57,3 +57,10 @@ def test_paragraphs_items_from_enumerated_problem_clauses():
 def test_paragraphs_items_from_one_sentence_plan():
     text = "下一步，我局将加强队伍建设，提升业务素质，拓宽公开领域，丰富公开形式，推动工作再上新台阶。"
     assert itemize([text], "improvements") == ["加强队伍建设", "提升业务素质", "拓宽公开领域", "丰富公开形式"]
+
+
+def test_paragraphs_items_after_a_run_in_heading_split_like_a_plain_paragraph():
+    text = "（一）存在的主要问题：政策解读形式比较单一，图解运用得少。信息发布的及时性还有待提高。"
+    assert itemize([text], "problems") == ["政策解读形式比较单一，图解运用得少", "信息发布的及时性还有待提高"]
+    # a single enumerated item without a run-in heading stays one item
+    assert itemize(["一是政策解读形式比较单一。信息发布不够及时。"], "problems") == ["政策解读形式比较单一。信息发布不够及时"]
