@@ -208,6 +208,8 @@ def split_paragraphs(text: str, outline: Outline) -> list[Paragraph]:
     width = wrapped_width("\n".join(text[a:b] for a, b, kind in regions if kind not in table_sections))
     for rs, re_, kind in regions:
         in_table = kind in table_sections
+        if in_table and text.find("。", rs, re_) < 0:
+            continue  # a table section without a sentence: nothing in it is kept (see below)
         for ps, pe in _join_lines(text, rs, re_, width):
             if in_table and text.find("。", ps, pe) < 0:
                 continue  # only prose (a piece ending in 。) is kept from a table section

@@ -6,6 +6,7 @@ over our segmenter, and TF-IDF keywords scored with an IDF table built from our 
 """
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -126,8 +127,14 @@ def keywords(text: str, top: int = 5) -> list[tuple[str, float]]:
             idf = weight[w] = _idf_if_keyword(w)
         if idf is not None:
             scored.append((w, (1 + math.log(c)) * idf))
-    scored.sort(key=lambda x: -x[1])
-    return [(w, round(sc, 4)) for w, sc in scored[:top]]
+    # the top few only: a stable partial sort keeps the first-seen word among equal scores, as
+    # a full sort does
+    best = heapq.nsmallest(top, scored, key=_negated_score)
+    return [(w, round(sc, 4)) for w, sc in best]
+
+
+def _negated_score(item: tuple[str, float]) -> float:
+    return -item[1]
 
 
 # A token's keyword weight depends on the token alone: worked out once per process (the
