@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from extraction.checks import apply_previous
 
@@ -32,20 +32,85 @@ def get_or_create_batch(s: Session, name: str | None) -> Batch | None:
 def store_file(s: Session, data: bytes, filename: str, *, batch: Batch | None = None,
                fmt: str | None = None) -> tuple[Document, bool]:
     """Keep the original and its document row; the same bytes again return the existing row."""
-    sha = hashlib.sha256(data).hexdigest()
-    doc = s.scalar(select(Document).where(Document.sha256 == sha))
-    if doc is not None:
+    return store_files(s, [(data, filename)], batch=batch, fmt=fmt)[0]
+
+
+def store_files(s: Session, files: list[tuple[bytes, str]], *, batch: Batch | None = None,
+                fmt: str | None = None) -> list[tuple[Document, bool]]:
+    """`store_file` for many (bytes, filename) pairs: (document, created) for each, in order.
+
+    Three statements for the whole list (up to a thousand different files): the known documents
+    (`sha256 IN (...)`), then the missing originals and the new document rows, one executemany
+    each, `ON CONFLICT DO NOTHING` so that another submitter storing the same bytes at the same
+    moment is no error: the rows it won are read back (one more statement) as existing documents.
+    The originals go in in sha256 order, the same lock order for every submitter, so two of them
+    storing overlapping files never deadlock: whoever waits for the other's original finds its
+    document row committed too. The document rows go in in the order of `files` (their ids follow
+    it, as one by one). The same bytes twice in `files` are one document, created once (the first
+    file names it). A known document gets `batch` if it had none. Documents that were already
+    stored come back with `summary` and `timings` deferred (loaded on first access), which storing
+    a file never needs."""
+    if not files:
+        return []
+    shas = [hashlib.sha256(data).hexdigest() for data, _ in files]
+    docs = _known_documents(s, list(dict.fromkeys(shas)))
+    first: dict[str, int] = {}  # sha256 of a new document -> its first file
+    for k, sha in enumerate(shas):
+        if sha not in docs and sha not in first:
+            first[sha] = k
+    created: set[str] = set()
+    if first:
+        insert_original, insert_document = _store_inserts(s.get_bind().dialect.name)
+        s.connection().execute(insert_original, [{"sha256": sha, "content": files[first[sha]][0]}
+                                                 for sha in sorted(first)])
+        batch_id = batch.id if batch is not None else None
+        rows = [{"sha256": sha, "filename": files[k][1], "format": fmt, "size": len(files[k][0]),
+                 "status": "queued", "batch_id": batch_id} for sha, k in first.items()]
+        for doc in s.scalars(insert_document, rows):
+            docs[doc.sha256] = doc
+            created.add(doc.sha256)
+        lost = [sha for sha in first if sha not in created]
+        if lost:  # stored by another submitter since the SELECT above
+            docs.update(_known_documents(s, lost))
+    out: list[tuple[Document, bool]] = []
+    for sha in shas:
+        doc = docs[sha]
+        if sha in created:
+            created.discard(sha)  # the same bytes again later in `files` are not new
+            out.append((doc, True))
+            continue
         if batch is not None and doc.batch_id is None:
             doc.batch_id = batch.id
-        return doc, False
-    if s.get(Original, sha) is None:
-        s.add(Original(sha256=sha, content=data))
-        s.flush()  # the document row refers to it
-    doc = Document(sha256=sha, filename=filename, format=fmt, size=len(data), status="queued",
-                   batch_id=batch.id if batch else None)
-    s.add(doc)
-    s.flush()
-    return doc, True
+        out.append((doc, False))
+    return out
+
+
+def _known_documents(s: Session, shas: list[str]) -> dict[str, Document]:
+    """The stored documents of `shas` by sha256: a statement per thousand (bound parameters have limits)."""
+    return {d.sha256: d for k in range(0, len(shas), 1000)
+            for d in s.scalars(_KNOWN_DOCUMENTS, {"shas": shas[k:k + 1000]})}
+
+
+_KNOWN_DOCUMENTS = (select(Document).options(defer(Document.summary), defer(Document.timings))
+                    .where(Document.sha256.in_(bindparam("shas", expanding=True))))
+_STORE_INSERTS: dict[str, tuple] = {}
+
+
+def _store_inserts(dialect: str) -> tuple:
+    """The two INSERTs of store_files for `dialect`, built once: originals and document rows
+    (returning the new ones), both skipping rows whose sha256 is already there."""
+    statements = _STORE_INSERTS.get(dialect)
+    if statements is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            raise NotImplementedError(f"store_files supports PostgreSQL and SQLite, not {dialect}")
+        statements = _STORE_INSERTS[dialect] = (
+            dialect_insert(Original.__table__).on_conflict_do_nothing(index_elements=["sha256"]),
+            dialect_insert(Document).on_conflict_do_nothing(index_elements=["sha256"]).returning(Document))
+    return statements
 
 
 def original_bytes(s: Session, doc: Document) -> bytes:

@@ -158,26 +158,36 @@ def postgres_url() -> str:
 
 
 @pytest.fixture
-def fresh_postgres_url(postgres_url):
-    """An empty PostgreSQL database of this test's own, dropped afterwards: for tests that need the
-    schema unmigrated, or rows no other test (or another checkout's run on the server) touches."""
+def new_postgres_database(postgres_url):
+    """Makes empty PostgreSQL databases of this test's own (its URL per call), all dropped afterwards."""
     import uuid
 
     import psycopg
 
     base = os.environ.get("GOVDIGEST_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"govdigest_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = base.rsplit("/", 1)[0] + "/" + name
-    try:
-        yield url
-    finally:
-        from store.db import engine
+    made: list[str] = []
 
-        engine(url).dispose()  # the pool the test used: its connections closed before the drop
+    def make() -> str:
+        name = f"govdigest_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return base.rsplit("/", 1)[0] + "/" + name
+
+    yield make
+    from store.db import engine
+
+    for name in made:
+        engine(base.rsplit("/", 1)[0] + "/" + name).dispose()  # the pool the test used: closed before the drop
         with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def fresh_postgres_url(new_postgres_database):
+    """An empty PostgreSQL database of this test's own, dropped afterwards: for tests that need the
+    schema unmigrated, or rows no other test (or another checkout's run on the server) touches."""
+    return new_postgres_database()
 
 
 @pytest.fixture

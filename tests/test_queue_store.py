@@ -1,6 +1,6 @@
 """Queued processing without services: claiming, idempotency, poison documents, the sweep's
-selection and the settings, on SQLite in this process (the Redis/PostgreSQL runs are in
-test_worker_services.py)."""
+selection and the settings, on SQLite in this process, a few also on PostgreSQL (the Redis/PostgreSQL
+runs of the workers are in test_worker_services.py)."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
+from conftest import REPORT_2019
 from sqlalchemy import func, select, update
 
 from store import queue
@@ -296,6 +297,130 @@ def test_sweep_selection_and_retry_reset(sqlite_url, report_2019_text):
         queue.mark_enqueued(s, [ids[0], ids[4]], now())
     docs = rows(sqlite_url)
     assert docs[ids[0]].queued_at is not None and docs[ids[4]].queued_at is None  # processing rows untouched
+
+
+class _Publisher:
+    """worker.enqueue.publish for the submit tests: records what it is given and checks, from
+    another session, that every id was committed before it was published."""
+
+    def __init__(self, url: str, seen: list[str], *, down: bool = False):
+        self.url, self.seen, self.down = url, seen, down
+        self.calls: list[list[int]] = []
+
+    def __call__(self, ids: list[int], *, chunk_size: int | None = None):
+        mark = len(self.seen)
+        with session(self.url) as other:
+            visible = other.scalar(select(func.count()).select_from(Document).where(Document.id.in_(ids)))
+        del self.seen[mark:]  # this check's statements are not submit's
+        assert visible == len(ids), "published before it was committed"
+        self.calls.append(list(ids))
+        if self.down:
+            return [], ConnectionError("the broker is down")
+        return list(ids), None
+
+
+def _count_statements(url: str):
+    from sqlalchemy import event
+
+    from store.db import engine
+
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, _params, _context, _executemany):
+        seen.append(statement)
+
+    eng = engine(url)  # migrated before counting starts
+    event.listen(eng, "before_cursor_execute", count)
+    return seen, lambda: event.remove(eng, "before_cursor_execute", count)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_queue_store_submit_stores_a_round_in_a_few_statements(backend, request, tmp_path, monkeypatch):
+    """`submit` of 200 files costs a handful of statements per round, not several per file, and
+    reports what it did exactly as before: new, requeued for a new pipeline version, never
+    enqueued, already done / failed / in progress, unreadable, ids in input order once each."""
+    import worker.enqueue
+    from api.inputs import Input
+    from extraction.errors import GovdigestError
+    from extraction.pipeline import PIPELINE_VERSION
+    from store.models import Batch
+
+    url = f"sqlite:///{tmp_path / 'submit.db'}" if backend == "sqlite" else request.getfixturevalue("fresh_postgres_url")
+    files = [Input(name, name, data) for name, data in variants(REPORT_2019, 220)]
+    seen, stop = _count_statements(url)
+    try:
+        publisher = _Publisher(url, seen)
+        monkeypatch.setattr(worker.enqueue, "publish", publisher)
+        first = worker.enqueue.submit(files[:200], url=url, round_size=50)
+        assert len(seen) < 40 and len(seen) <= 1 + 5 * 4, seen  # 4 rounds of 50: 3 to store, 1 to mark enqueued
+        ids = first.ids
+        assert len(set(ids)) == 200 and ids == sorted(ids)
+        assert (first.stored, first.enqueued, first.deferred, first.requeued_new_version) == (200, 200, 0, 0)
+        assert publisher.calls == [ids[k:k + 50] for k in range(0, 200, 50)]
+
+        set_row(url, ids[0], status="done", pipeline_version=PIPELINE_VERSION)
+        with session(url) as s:
+            s.execute(update(Document).where(Document.id.in_(ids[1:10])).values(status="done",
+                                                                               pipeline_version=PIPELINE_VERSION))
+            s.execute(update(Document).where(Document.id.in_(ids[10:20])).values(status="failed",
+                                                                                pipeline_version=PIPELINE_VERSION))
+            s.execute(update(Document).where(Document.id.in_(ids[20:30])).values(status="done",
+                                                                                pipeline_version="0.0.0-old"))
+            s.execute(update(Document).where(Document.id.in_(ids[30:40])).values(queued_at=None))
+            s.execute(update(Document).where(Document.id.in_(ids[40:45])).values(status="processing"))
+            s.commit()
+        unreadable = Input("bad.xyz", "bad", None, GovdigestError("unsupported_format"))
+        again = files[:100] + [files[200], files[0], unreadable] + files[100:] + [files[200], files[5]]
+        errors = []
+        publisher.calls.clear()
+        del seen[:]
+        second = worker.enqueue.submit(again, batch="later", url=url, round_size=50, on_error=errors.append)
+        rounds = -(-(len(again) - 1) // 50)
+        assert len(seen) < 40 and len(seen) <= 2 + 6 * rounds, seen
+        assert second.ids[:100] == ids[:100] and second.ids[101:201] == ids[100:]
+        new_ids = second.ids[100:101] + second.ids[201:]
+        assert len(second.ids) == 220 and len(set(second.ids)) == 220 and not set(new_ids) & set(ids)
+        assert (second.stored, second.requeued_new_version, second.enqueued, second.deferred) == (20, 10, 40, 0)
+        assert second.already == {"done": 10, "failed": 10, "in_progress": 160}
+        assert second.input_errors == errors == [unreadable] and second.broker_error is None
+        assert sorted(sum(publisher.calls, [])) == sorted(new_ids + ids[20:40])
+        docs = rows(url)
+        assert {docs[i].status for i in ids[20:30]} == {"queued"} and all(docs[i].queued_at for i in ids[20:40])
+        with session(url) as s:
+            later = s.scalar(select(Batch.id).where(Batch.name == "later"))
+        assert {d.batch_id for d in docs.values()} == {later}  # attached to every batch-less document
+
+        publisher.down = True
+        publisher.calls.clear()
+        down = worker.enqueue.submit([Input(f"n{k}.txt", "n", f"新 {k}".encode()) for k in range(3)], url=url)
+        assert (down.stored, down.enqueued, down.deferred) == (3, 0, 3) and isinstance(down.broker_error,
+                                                                                      ConnectionError)
+        assert publisher.calls == [down.ids] and all(rows(url)[i].queued_at is None for i in down.ids)
+    finally:
+        stop()
+
+
+def test_queue_store_submit_rounds_end_early_at_their_byte_limit(sqlite_url, monkeypatch):
+    """A round holds at most ROUND_BYTES of files: many big files are stored in more rounds, with
+    the same report (the same bytes in two rounds are one document, listed once)."""
+    import worker.enqueue
+    from api.inputs import Input
+
+    files = [Input(name, name, data) for name, data in variants(REPORT_2019, 12)]
+    size = min(len(f.data) for f in files)
+    monkeypatch.setattr(worker.enqueue, "ROUND_BYTES", 3 * size)
+    stored: list[int] = []
+    real = worker.enqueue.store_files
+    monkeypatch.setattr(worker.enqueue, "store_files", lambda s, fs, **kw: stored.append(len(fs)) or real(s, fs, **kw))
+    seen, stop = _count_statements(sqlite_url)
+    try:
+        monkeypatch.setattr(worker.enqueue, "publish", _Publisher(sqlite_url, seen, down=True))
+        rep = worker.enqueue.submit(files + files[:2], url=sqlite_url)
+    finally:
+        stop()
+    assert stored == [3, 3, 3, 3, 2]
+    assert (rep.stored, rep.deferred, rep.already["in_progress"]) == (12, 12, 0) and len(rep.ids) == 12
+    assert len(seen) <= 3 * 5
 
 
 def test_queue_store_a_schema_marked_migrated_is_not_checked_again(sqlite_url):

@@ -1,3 +1,5 @@
+import hashlib
+
 import pytest
 from sqlalchemy import func, select
 
@@ -245,3 +247,202 @@ def test_store_record_outcomes_batch_writes_what_one_by_one_writes(tmp_path, rep
         assert s.get(Document, ids_many[4]).status == "failed"  # known bytes, now failed
     assert ids_many == ids_one
     assert many == one
+
+
+# --------------------------------------------------------------------------------------------
+# store_files: many files in a few statements
+
+
+def _backend_urls(backend: str, request, tmp_path, n: int) -> list[str]:
+    """`n` empty databases of this test's own."""
+    if backend == "sqlite":
+        return [f"sqlite:///{tmp_path / f'db{k}.db'}" for k in range(n)]
+    make = request.getfixturevalue("new_postgres_database")
+    return [make() for _ in range(n)]
+
+
+def _count_statements(url: str):
+    """A list that grows by one statement text per statement sent on `url`'s engine, and the
+    function that stops counting."""
+    from sqlalchemy import event
+
+    from store.db import engine
+
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, _params, _context, _executemany):
+        seen.append(statement)
+
+    eng = engine(url)
+    event.listen(eng, "before_cursor_execute", count)
+    return seen, lambda: event.remove(eng, "before_cursor_execute", count)
+
+
+def _document_rows(s) -> list[tuple]:
+    from store.models import Batch
+
+    batches = {b.id: b.name for b in s.scalars(select(Batch))}
+    return sorted((d.id, d.sha256, d.filename, d.format, d.size, d.status, batches.get(d.batch_id), d.attempts,
+                   d.queued_at, s.get(Original, d.sha256).content) for d in s.scalars(select(Document)))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_store_files_store_what_store_file_stores_one_by_one(backend, request, tmp_path):
+    from store.repository import get_or_create_batch, store_files
+
+    known, known_batched, n1, n2, n3 = (f"报告 {k}".encode() for k in ("known", "batched", "n1", "n2", "n3"))
+    files = [(n1, "n1.txt"), (known, "known-again.txt"), (n2, "n2.txt"), (n1, "n1-copy.txt"),
+             (known_batched, "batched-again.txt"), (known, "known-third.txt"), (n3, "n3.txt")]
+    results = {}
+    for url, how in zip(_backend_urls(backend, request, tmp_path, 2), ("one", "many"), strict=True):
+        with session(url) as s:
+            store_file(s, known, "known.txt")  # no batch: the submission's batch is attached to it
+            store_file(s, known_batched, "batched.txt", batch=get_or_create_batch(s, "earlier"))
+            b = get_or_create_batch(s, "now")
+            s.commit()
+            if how == "one":
+                stored = [store_file(s, data, name, batch=b, fmt="txt") for data, name in files]
+            else:
+                seen, stop = _count_statements(url)
+                try:
+                    stored = store_files(s, files, batch=b, fmt="txt")
+                finally:
+                    stop()
+                assert len(seen) <= 3, seen  # known documents, originals, document rows
+            s.commit()
+            results[how] = ([(d.id, created) for d, created in stored], _document_rows(s))
+    assert results["many"] == results["one"]
+    ids_created, rows = results["many"]
+    assert [created for _, created in ids_created] == [True, False, True, False, False, False, True]
+    ids = [i for i, _ in ids_created]
+    assert ids[0] == ids[3] and ids[1] == ids[5] == 1 and ids[4] == 2
+    assert ids[0] < ids[2] < ids[6]  # new rows numbered in the order of the files, as one by one
+    by_name = {r[2]: r for r in rows}
+    assert set(by_name) == {"known.txt", "batched.txt", "n1.txt", "n2.txt", "n3.txt"}
+    assert by_name["known.txt"][6] == "now" and by_name["batched.txt"][6] == "earlier"
+    assert by_name["n1.txt"][3:8] == ("txt", len(n1), "queued", "now", 0) and by_name["n1.txt"][9] == n1
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_store_files_returns_documents_of_the_session(backend, request, tmp_path):
+    """What store_file's callers do with the rows it returns: change them, save a summary."""
+    from store.repository import store_files
+
+    url, = _backend_urls(backend, request, tmp_path, 1)
+    with session(url) as s:
+        assert store_files(s, []) == []
+        (old, _), = store_files(s, [(b"old", "old.txt")])
+        s.commit()
+        (new, created), (again, created_again) = store_files(s, [(b"new", "new.txt"), (b"old", "old.txt")])
+        assert created and not created_again and again is old
+        new.status, new.attempts = "processing", 1
+        s.commit()
+        assert (new.status, again.summary, again.timings) == ("processing", None, None)  # deferred, loaded
+    with session(url) as s:
+        assert s.get(Document, new.id).status == "processing" and s.get(Document, new.id).attempts == 1
+
+
+def _store_files_in(url: str, files: list[tuple[bytes, str]], commit: bool = True) -> list[tuple[int, str, bool]]:
+    from store.repository import store_files
+
+    with session(url) as s:
+        out = [(d.id, d.sha256, created) for d, created in store_files(s, files)]
+        if commit:
+            s.commit()
+    return out
+
+
+def _one_row_per_sha(url: str) -> dict[str, int]:
+    with session(url) as s:
+        rows = s.execute(select(Document.sha256, Document.id)).all()
+        assert s.scalar(select(func.count()).select_from(Original)) == len(rows)
+    shas = dict(rows)
+    assert len(shas) == len(rows)
+    return shas
+
+
+@pytest.mark.parametrize("first_ends", ["commit", "rollback"])
+def test_store_files_another_submitter_storing_the_same_bytes_meanwhile(fresh_postgres_url, first_ends):
+    """The second submitter's SELECT cannot see the first one's uncommitted rows: its INSERTs wait
+    for the first to end, then either read its rows back as existing or store them itself."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from store.repository import store_files
+
+    url = fresh_postgres_url
+    ours = [(f"first {k}".encode(), f"first{k}.txt") for k in range(30)]
+    theirs = [(f"second {k}".encode(), f"second{k}.txt") for k in range(10)] + ours[5:25]
+    s = session(url)
+    try:
+        first = [(d.id, created) for d, created in store_files(s, ours)]
+        assert all(created for _, created in first)
+        result: list = []
+        second = threading.Thread(target=lambda: result.append(_store_files_in(url, list(reversed(theirs)))))
+        second.start()
+        with session(url) as watcher:  # wait until the second submitter waits for our rows
+            deadline = time.monotonic() + 30
+            while not watcher.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                            "AND wait_event_type = 'Lock'")):
+                assert time.monotonic() < deadline, "the second submitter never waited"
+                watcher.rollback()
+                time.sleep(0.05)
+        assert second.is_alive()
+        s.commit() if first_ends == "commit" else s.rollback()
+    finally:
+        s.close()
+    second.join(60)
+    assert not second.is_alive() and len(result) == 1
+    got = {sha: (doc_id, created) for doc_id, sha, created in result[0]}
+    shas = _one_row_per_sha(url)
+    assert len(got) == 30 and all(shas[sha] == doc_id for sha, (doc_id, _) in got.items())
+    ids_first = dict(zip([hashlib.sha256(data).hexdigest() for data, _ in ours], first, strict=True))
+    for sha, (doc_id, created) in got.items():
+        if first_ends == "commit" and sha in ids_first:
+            assert (doc_id, created) == (ids_first[sha][0], False)  # the first submitter's row
+        else:
+            assert created
+    assert len(shas) == (40 if first_ends == "commit" else 30)
+
+
+def test_store_files_two_submitters_at_once_store_each_file_once(fresh_postgres_url):
+    """Two sessions store overlapping sets at the same moment, in opposite orders, round after
+    round: no error (no deadlock), one row per sha256, each created by exactly one of them, and
+    both get the same id for every file."""
+    import threading
+
+    url = fresh_postgres_url
+    _store_files_in(url, [])  # migrate before the race
+    results: dict[int, list] = {0: [], 1: []}
+    errors: list[BaseException] = []
+    for rnd in range(6):
+        shared = [(f"round {rnd} shared {k}".encode(), f"s{k}.txt") for k in range(120)]
+        sets = [shared + [(f"round {rnd} own {who} {k}".encode(), f"o{k}.txt") for k in range(30)]
+                for who in (0, 1)]
+        sets[1].reverse()
+        barrier = threading.Barrier(2)
+
+        def run(who: int, files=sets, barrier=barrier) -> None:
+            try:
+                barrier.wait(10)
+                results[who] += _store_files_in(url, files[who])
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(who,)) for who in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not errors, errors
+    shas = _one_row_per_sha(url)
+    assert len(shas) == 6 * 180
+    created: dict[str, int] = {}
+    for who in (0, 1):
+        assert len(results[who]) == 6 * 150  # an id for every file it stored
+        for doc_id, sha, new in results[who]:
+            assert shas[sha] == doc_id
+            created[sha] = created.get(sha, 0) + new
+    assert set(created.values()) == {1}

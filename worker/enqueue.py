@@ -7,20 +7,16 @@ sweep (`govdigest requeue`, or the Celery beat entry) enqueues later.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from extraction.pipeline import PIPELINE_VERSION
 from store import queue
-from store.models import Document
-from store.repository import get_or_create_batch, now, store_file
+from store.repository import get_or_create_batch, now, store_files
 
 from .settings import settings
 
@@ -29,6 +25,8 @@ log = logging.getLogger("govdigest.enqueue")
 # Submissions are spread over at least this many tasks when they are small, so every worker gets a share.
 MIN_TASKS = 16
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# `submit` stores a round early once its files add up to this many bytes: what it holds in memory.
+ROUND_BYTES = 64 * 1024 * 1024
 
 
 def chunks(ids: list[int], chunk_size: int | None = None) -> list[list[int]]:
@@ -104,7 +102,12 @@ class SubmitReport:
 
 def submit(inputs: Iterable, *, batch: str | None = None, url: str | None = None, round_size: int = 500,
            chunk_size: int | None = None, on_error: Callable | None = None) -> SubmitReport:
-    """Store every input (deduplicated by sha256), commit, then enqueue — in rounds of `round_size`."""
+    """Store every input (deduplicated by sha256), commit, then enqueue — in rounds.
+
+    Inputs are stored `round_size` at a time (fewer when their bytes reach ROUND_BYTES) with
+    store_files, a few statements per round, and every round is committed at once. The ids to
+    enqueue are published, after that commit, whenever `round_size` of them are waiting, and at
+    the end."""
     from store.db import session
 
     report = SubmitReport()
@@ -115,61 +118,60 @@ def submit(inputs: Iterable, *, batch: str | None = None, url: str | None = None
         pending: list[int] = []
         seen: set[int] = set()
 
-        def flush() -> None:
-            s.commit()  # stored before anything is published
-            if pending:
-                if report.broker_error is None:
-                    sent, err = enqueue(s, pending, chunk_size=chunk_size)
-                    report.enqueued += len(sent)
-                    report.deferred += len(pending) - len(sent)
-                    report.broker_error = err
-                else:
-                    report.deferred += len(pending)
+        def publish_pending() -> None:  # only ever after the commit of everything in `pending`
+            if not pending:
+                return
+            if report.broker_error is None:
+                sent, err = enqueue(s, pending, chunk_size=chunk_size)
+                report.enqueued += len(sent)
+                report.deferred += len(pending) - len(sent)
+                report.broker_error = err
+            else:
+                report.deferred += len(pending)
             pending.clear()
-            s.expunge_all()
 
+        def store_round(items: list) -> None:
+            for doc, created in store_files(s, [(item.data, item.name) for item in items], batch=b):
+                if doc.id in seen:
+                    continue
+                seen.add(doc.id)
+                report.ids.append(doc.id)
+                if created:
+                    report.stored += 1
+                    pending.append(doc.id)
+                elif queue.requeue_for_new_version(s, doc, PIPELINE_VERSION):
+                    report.requeued_new_version += 1
+                    pending.append(doc.id)
+                elif doc.status == "queued" and doc.queued_at is None:
+                    pending.append(doc.id)  # stored earlier while the broker was down
+                else:
+                    key = doc.status if doc.status in ("done", "failed") else "in_progress"
+                    report.already[key] += 1
+            s.commit()  # stored before anything is published
+            s.expunge_all()
+            items.clear()
+
+        items: list = []
+        size = 0
         for item in inputs:
             if item.error is not None:
                 report.input_errors.append(item)
                 if on_error:
                     on_error(item)
                 continue
-            doc, created = _store(s, item.data, item.name, b)
-            if doc.id in seen:
-                continue
-            seen.add(doc.id)
-            report.ids.append(doc.id)
-            if created:
-                report.stored += 1
-                pending.append(doc.id)
-            elif queue.requeue_for_new_version(s, doc, PIPELINE_VERSION):
-                report.requeued_new_version += 1
-                pending.append(doc.id)
-            elif doc.status == "queued" and doc.queued_at is None:
-                pending.append(doc.id)  # stored earlier while the broker was down
-            else:
-                key = doc.status if doc.status in ("done", "failed") else "in_progress"
-                report.already[key] += 1
-            if len(pending) >= round_size:
-                flush()
-        flush()
+            items.append(item)
+            size += len(item.data)
+            if len(items) >= round_size or size >= ROUND_BYTES:
+                store_round(items)
+                size = 0
+                if len(pending) >= round_size:
+                    publish_pending()
+        if items:
+            store_round(items)
+        publish_pending()
     finally:
         s.close()
     return report
-
-
-def _store(s: Session, data: bytes, name: str, batch) -> tuple[Document, bool]:
-    if s.get_bind().dialect.name != "postgresql":
-        return store_file(s, data, name, batch=batch)
-    try:
-        with s.begin_nested():
-            return store_file(s, data, name, batch=batch)
-    except IntegrityError:  # another submitter stored the same bytes at the same moment
-        sha = hashlib.sha256(data).hexdigest()
-        doc = s.scalar(select(Document).where(Document.sha256 == sha))
-        if doc is None:
-            raise
-        return doc, False
 
 
 # --------------------------------------------------------------------------------------------
