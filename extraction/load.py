@@ -429,12 +429,13 @@ def _load_txt(data: bytes, filename: str) -> LoadedDocument:
 # "--- Page 3 ---"), page numbers at their edges, and a tool's notes in brackets. Left in, a
 # footer's digits land among a table's numbers when a table crosses a page.
 _PAGE_MARKER_RE = re.compile(r"[=\-#*~]{2,}\s*(?:page\s*\d{1,4}|第\s*\d{1,4}\s*页)\s*[=\-#*~]{2,}", re.I)
+_MARKER_RUNS = ("==", "--", "##", "**", "~~")
 _TOOL_NOTE_RE = re.compile(r"\[[^\u3000-\u9fff\uff00-\uffef\[\]]*\]")  # no CJK inside: "[2 table(s) detected]"
 
 
 def _drop_page_furniture(text: str) -> str:
-    if "\f" not in text and not _PAGE_MARKER_RE.search(text):
-        return text
+    if "\f" not in text and not (any(m in text for m in _MARKER_RUNS) and _PAGE_MARKER_RE.search(text)):
+        return text  # (substring tests first: a regex scan of every text costs more)
     pages: list[list[str | None]] = [[]]
     for line in text.replace("\f", "\n\f\n").split("\n"):
         if line == "\f" or _PAGE_MARKER_RE.fullmatch(line.strip()):
