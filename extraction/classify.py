@@ -301,21 +301,21 @@ def untrusted_types(path: Path) -> list[str]:
 
 
 class _Lookup:
-    """An open-addressing hash table from int64 keys (>= 0) to int64 values, queried for a whole
+    """An open-addressing hash table from int64 keys (>= 0) to column numbers, queried for a whole
     array at once (numpy has no vectorised dict; a binary search costs several times more here).
-    One vectorised probe settles most queries (load factor <= 1/8); the rest go to a plain dict."""
+    One vectorised probe settles most queries (load factor <= 1/8); the few whose home slot holds
+    another key walk on, a vectorised step at a time, to their key or an empty slot."""
 
     _MUL = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
 
     def __init__(self, keys: np.ndarray, values: np.ndarray):
         keys = np.asarray(keys, dtype=np.int64)
-        values = np.asarray(values, dtype=np.int64)
+        values = np.asarray(values, dtype=np.int32)  # column numbers: half the memory of int64
         bits = max(4, int(np.ceil(np.log2(max(1, len(keys)) * 8))))  # load factor <= 1/8
         self.shift = np.uint64(64 - bits)
         self.mask = (1 << bits) - 1
         self.keys = np.full(1 << bits, -1, dtype=np.int64)
-        self.values = np.full(1 << bits, -1, dtype=np.int64)
-        self._dict: dict[int, int] | None = None
+        self.values = np.full(1 << bits, -1, dtype=np.int32)
         slot = self._slot(keys)
         pending = np.arange(len(keys))
         while len(pending):  # linear probing, built a wave at a time
@@ -338,15 +338,17 @@ class _Lookup:
         """Values of `query` keys; -1 where a key is absent."""
         slot = self._slot(query)
         found = self.keys.take(slot)
-        out = np.where(found == query, self.values.take(slot), -1)
-        # the few queries whose first slot held another key: a plain dict settles them
+        out = np.where(found == query, self.values.take(slot).astype(np.int64), -1)
+        # Slots are never emptied, so every slot between a key's home and its own was taken when
+        # the key was placed: a walk that meets an empty slot first proves the key absent.
         rest = np.flatnonzero((found != query) & (found != -1))
-        if len(rest):
-            if self._dict is None:
-                used = self.keys >= 0
-                self._dict = dict(zip(self.keys[used].tolist(), self.values[used].tolist(), strict=True))
-            get = self._dict.get
-            out[rest] = [get(k, -1) for k in query.take(rest).tolist()]
+        while len(rest):
+            slot[rest] = (slot[rest] + 1) & self.mask
+            at = slot[rest]
+            found = self.keys.take(at)
+            hit = found == query[rest]
+            out[rest[hit]] = self.values.take(at[hit])
+            rest = rest[~hit & (found != -1)]
         return out
 
 

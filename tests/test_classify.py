@@ -265,3 +265,18 @@ def test_copy_of_a_version_loads_from_another_directory(tmp_path):
     shutil.copytree(MODELS_DIR / active, tmp_path / active)
     clf = load_version(active, tmp_path)
     assert clf.version == active
+
+
+def test_classify_lookup_table_answers_like_a_dict():
+    import numpy as np
+
+    from extraction.classify import _Lookup
+
+    rng = np.random.default_rng(7)
+    keys = np.unique(rng.integers(0, 2**62, 50_000))
+    values = rng.integers(0, 2**31 - 1, len(keys))
+    table = _Lookup(keys, values)
+    # every stored key, random absent keys, and absent neighbours of the stored ones
+    probes = np.concatenate([keys, rng.integers(0, 2**62, 20_000), keys + 1])
+    expected = dict(zip(keys.tolist(), values.tolist(), strict=True))
+    assert table.get(probes).tolist() == [expected.get(k, -1) for k in probes.tolist()]
