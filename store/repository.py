@@ -163,10 +163,10 @@ def record_outcomes(s: Session, files: list[NewFile]) -> list[int]:
 
 
 def _record_new(s: Session, conn, files: list[NewFile], shas: list[str], fresh: list[int], ids: list[int]) -> None:
-    have = {sha for sha, in conn.execute(_ORIGINALS_IN, {"shas": [shas[k] for k in fresh]})}
-    originals = [{"sha256": shas[k], "content": files[k].data} for k in fresh if shas[k] not in have]
-    if originals:
-        conn.execute(_INSERT_ORIGINAL, originals)
+    # in sha256 order and skipping what is there: a concurrent writer of the same bytes is no error (as store_files)
+    insert_original, _ = _store_inserts(s.get_bind().dialect.name)
+    conn.execute(insert_original, [{"sha256": shas[k], "content": files[k].data}
+                                   for k in sorted(fresh, key=shas.__getitem__)])
     agencies = {(files[k].summary.get("report") or {}).get("agency") for k in fresh
                 if files[k].summary is not None} - {None, ""}
     stored = {tuple(r) for r in conn.execute(_DONE_YEARS_IN, {"agencies": list(agencies)})} if agencies else set()
@@ -239,8 +239,6 @@ def _record_known(s: Session, conn, f: NewFile, sha: str) -> int:
 _DOC_BY_SHA = select(Document.id).where(Document.sha256 == bindparam("sha"))
 _SHAS = bindparam("shas", expanding=True)
 _DOCS_BY_SHA_IN = select(Document.sha256).where(Document.sha256.in_(_SHAS))
-_ORIGINALS_IN = select(Original.sha256).where(Original.sha256.in_(_SHAS))
-_INSERT_ORIGINAL = insert(Original.__table__)
 _SUMMARY_BY_AGENCY_YEAR = (select(Document.id, Document.summary)
                            .where(Document.agency == bindparam("agency"), Document.year == bindparam("year"),
                                   Document.status == "done")
