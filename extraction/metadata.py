@@ -53,7 +53,17 @@ def agency(text: str, outline: Outline) -> str | None:
             return _expand(name, text)
     # "本报告由某某县人民政府办公室编制" / "某某局根据…编制本报告"
     m = re.search(r"(?:本报告由|由)([\u4e00-\u9fff]{3,30}?(?:人民政府|局|委员会|中心|办公室|管委会))", text[:3000])
-    return m.group(1) if m else None
+    if m:
+        return m.group(1)
+    # the signature under the report: "某某县财政局\n2023年1月20日"
+    signatures = _SIGNATURE.findall(text, max(0, outline.body_end - 400), outline.body_end)
+    return signatures[-1] if signatures else None
+
+
+_SIGNATURE = re.compile(
+    r"(?m)^[ \t　]*([\u4e00-\u9fff（）()]{3,30}?" + _AGENCY_SUFFIX.pattern.rstrip("$") + r")[ \t　]*\n"
+    r"[ \t　]*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+)
 
 
 def _expand(name: str, text: str) -> str:

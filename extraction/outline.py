@@ -262,6 +262,7 @@ def find_body_start(text: str) -> int:
 
 _CRAWLER_TITLE = re.compile(r"^标题[:：]\s*(\S[^\n]*)$", re.M)
 _TITLE_IN_CLAUSE = re.compile(r"(?:关于|编制|做好|公布)[^。\n]{0,24}$")
+_TITLE_LINE_END = re.compile(r"[)）]?[ \t　]*(?:\n|$)")
 
 
 def crawler_title(text: str) -> str:
@@ -276,9 +277,12 @@ def find_title(text: str, start: int) -> tuple[str, int, int]:
     """(title, title_start, title_end) of the report title near the top, or ("", start, start)."""
     window_end = min(len(text), start + 3000)
     for m in _TITLE.finditer(text, start, window_end):
-        # "…关于编制2021年政府信息公开工作年度报告有关事项的通知" names a notice, not this report.
-        if _TITLE_IN_CLAUSE.search(text, max(start, m.start() - 30), m.start()) or \
-                re.match(r"有关事项|的通知|编制", text[m.end():m.end() + 4]):
+        # "…关于编制2021年政府信息公开工作年度报告有关事项的通知" names a notice, not this report;
+        # "某某镇人民政府关于2022年度政府信息公开工作年度报告" ending its line is the title.
+        clause = _TITLE_IN_CLAUSE.search(text, max(start, m.start() - 30), m.start())
+        if clause and clause.group(0).startswith("关于") and _TITLE_LINE_END.match(text, m.end()):
+            clause = None
+        if clause or re.match(r"有关事项|的通知|编制", text[m.end():m.end() + 4]):
             continue
         break
     else:
@@ -292,7 +296,7 @@ def find_title(text: str, start: int) -> tuple[str, int, int]:
         end += 1
     title = text[line_start:end].strip().replace("\n", "")
     # Agency on its own line(s) just above the title ("北京市某某中心\n\n2020年政府信息公开…").
-    if re.fullmatch(r"\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?[^\n]*", title):
+    if line_start > start and re.fullmatch(r"\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?[^\n]*", title):
         prev_end = line_start - 1
         while prev_end > start and text[prev_end - 1] in " \t\n":
             prev_end -= 1

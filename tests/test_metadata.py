@@ -1,3 +1,5 @@
+import pytest
+
 from extraction.metadata import agency, region, report_year
 from extraction.outline import outline
 
@@ -34,3 +36,24 @@ def test_metadata_region_from_agency():
 def test_metadata_agency_after_year_in_title():
     text = "2020年度某某县人民政府政府信息公开工作年度报告\n一、总体情况\n本年度推进公开。\n"
     assert meta(text) == ("某某县人民政府", 2020)
+
+
+_BODY = ("\n一、总体情况\n2022年，本局认真落实《条例》，全年主动公开信息100条。\n二、主动公开政府信息情况\n"
+         "三、收到和处理政府信息公开申请情况\n四、政府信息公开行政复议、行政诉讼情况\n"
+         "五、存在的主要问题及改进情况\n一是公开不够及时。二是加强培训。\n六、其他需要报告的事项\n无。\n")
+
+
+def test_metadata_agency_before_guanyu_in_title():
+    assert meta("某某镇人民政府关于2022年度政府信息公开工作年度报告" + _BODY) == ("某某镇人民政府", 2022)
+
+
+@pytest.mark.parametrize("ending", ["", "\n"])
+def test_metadata_agency_from_signature_when_title_has_none(ending):
+    # the title is the first line: no line above it may be taken for the agency (the last line was)
+    text = "2022年政府信息公开工作年度报告" + _BODY + "\n某某县财政局\n2023年1月20日" + ending
+    assert meta(text) == ("某某县财政局", 2022)
+
+
+def test_metadata_notice_about_compiling_reports_is_no_title():
+    text = "关于编制2022年政府信息公开工作年度报告有关事项的通知\n各单位：请按要求编制并报送。\n"
+    assert outline(text).title == ""
