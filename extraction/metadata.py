@@ -49,6 +49,11 @@ def agency(text: str, outline: Outline) -> str | None:
             k = k if k >= 0 else rest.find("政务公开")
             name = rest[:k] if k > 0 else ""
             name = re.sub(r"^(?:本|全)", "", name)
+        if not name:
+            # No year before the report's name: "某某县财政局政府信息公开工作年度报告（2022年）".
+            flat = re.sub(r"[\s　]+", "", title)
+            k = min((i for i in (flat.find("政府信息公开"), flat.find("政务公开")) if i > 0), default=-1)
+            name = flat[:k] if k > 0 and _AGENCY_SUFFIX.search(flat[:k]) else ""
         if 2 <= len(name) <= 40:
             return _expand(name, text)
     # "本报告由某某县人民政府办公室编制" / "某某局根据…编制本报告"

@@ -295,16 +295,22 @@ def find_title(text: str, start: int) -> tuple[str, int, int]:
     if text[end:end + 1] == ")" or text[end:end + 1] == "）":
         end += 1
     title = text[line_start:end].strip().replace("\n", "")
-    # Agency on its own line(s) just above the title ("北京市某某中心\n\n2020年政府信息公开…").
-    if line_start > start and re.fullmatch(r"\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?[^\n]*", title):
+    # Agency on its own line(s) just above the title ("北京市某某中心\n\n2020年政府信息公开…"), or
+    # a title wrapped after its year ("某某县财政局2022年度\n政府信息公开工作年度报告").
+    if line_start > start:
         prev_end = line_start - 1
         while prev_end > start and text[prev_end - 1] in " \t\n":
             prev_end -= 1
         prev_start = text.rfind("\n", 0, prev_end) + 1
         prev = text[max(prev_start, start):prev_end].strip()
-        if prev and len(prev) <= 40 and "。" not in prev:
+        if prev and len(prev) <= 40 and "。" not in prev and (
+                _STARTS_WITH_YEAR.fullmatch(title) or (m.start() == line_start and _ENDS_WITH_YEAR.search(prev))):
             return prev + title, max(prev_start, start), end
     return title, line_start, end
+
+
+_STARTS_WITH_YEAR = re.compile(r"\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?[^\n]*")
+_ENDS_WITH_YEAR = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?$")
 
 
 _TRAILING_CHROME = re.compile(

@@ -57,3 +57,14 @@ def test_metadata_agency_from_signature_when_title_has_none(ending):
 def test_metadata_notice_about_compiling_reports_is_no_title():
     text = "关于编制2022年政府信息公开工作年度报告有关事项的通知\n各单位：请按要求编制并报送。\n"
     assert outline(text).title == ""
+
+
+@pytest.mark.parametrize("title", ["某某县财政局政府信息公开工作年度报告（2022年）",
+                                   "某某县财政局政府信息公开工作年度报告\n（2022年度）",
+                                   "某某县财政局2022年度\n政府信息公开工作年度报告"])
+def test_metadata_agency_when_the_year_is_not_before_the_report_name(title):
+    assert meta(title + _BODY) == ("某某县财政局", 2022)
+
+
+def test_metadata_no_agency_from_a_bare_report_name():
+    assert meta("首页>政务公开>年度报告\n政府信息公开工作年度报告" + _BODY)[0] is None
