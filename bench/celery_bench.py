@@ -257,15 +257,14 @@ def _wait(predicate, timeout: float, what: str, every: float = 0.05) -> None:
 
 def _store(url: str, docs: list[tuple[str, bytes]]) -> list[int]:
     from store.db import session
-    from store.repository import store_file
+    from store.repository import store_files
 
     with session(url) as s:
         ids = []
-        for k, (name, data) in enumerate(docs):
-            ids.append(store_file(s, data, name)[0].id)
-            if k % 500 == 499:
-                s.commit()
-        s.commit()
+        for k in range(0, len(docs), 500):
+            ids += [doc.id for doc, _ in store_files(s, [(data, name) for name, data in docs[k:k + 500]])]
+            s.commit()
+        s.commit()  # (none stored: migrates a new database)
     return ids
 
 
