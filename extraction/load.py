@@ -430,11 +430,21 @@ def _load_txt(data: bytes, filename: str) -> LoadedDocument:
 # footer's digits land among a table's numbers when a table crosses a page.
 _PAGE_MARKER_RE = re.compile(r"[=\-#*~]{2,}\s*(?:page\s*\d{1,4}|第\s*\d{1,4}\s*页)\s*[=\-#*~]{2,}", re.I)
 _MARKER_RUNS = ("==", "--", "##", "**", "~~")
+_DASH_AT_LINE_END = re.compile(r"[\-‐‑‒–—―−─━~－页]\s*(?:\n|$)")
+_LONE_PAGE_NUMBER = re.compile(
+    r"(?m)^[ \t\u3000]*(?:[\-‐‑‒–—―−─━~－]+[ \t\u3000]*\d{1,4}[ \t\u3000]*[\-‐‑‒–—―−─━~－]+"
+    r"|第[ \t\u3000]*\d{1,4}[ \t\u3000]*页[ \t\u3000]*[,，/、]?[ \t\u3000]*共[ \t\u3000]*\d{1,4}[ \t\u3000]*页)"
+    r"[ \t\u3000]*(?:\n|$)"
+)
 _TOOL_NOTE_RE = re.compile(r"\[[^\u3000-\u9fff\uff00-\uffef\[\]]*\]")  # no CJK inside: "[2 table(s) detected]"
 
 
 def _drop_page_furniture(text: str) -> str:
     if "\f" not in text and not (any(m in text for m in _MARKER_RUNS) and _PAGE_MARKER_RE.search(text)):
+        # no page breaks kept (text copied out of a PDF viewer): a line that is only a dashed
+        # page number ("- 3 -", "—3—") or "第3页 共9页" is still a footer, wherever it stands
+        if _DASH_AT_LINE_END.search(text):
+            text = _LONE_PAGE_NUMBER.sub("", text)
         return text  # (substring tests first: a regex scan of every text costs more)
     pages: list[list[str | None]] = [[]]
     for line in text.replace("\f", "\n\f\n").split("\n"):

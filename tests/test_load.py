@@ -304,9 +304,9 @@ def test_load_txt_saved_from_pdf_drops_page_numbers_and_markers(page_break):
                                     "全年主动公开信息120条。", "行政许可 35", "行政处罚 7"]
 
 
-def test_load_txt_without_pages_keeps_number_lines():
-    text = "某某县人民政府年度报告\n- 1 -\n[1]\n3\n"
-    assert load(text.encode("utf-8"), "r.txt").text.split("\n") == ["某某县人民政府年度报告", "- 1 -", "[1]", "3"]
+def test_load_txt_without_pages_drops_only_decorated_page_numbers():
+    text = "某某县人民政府年度报告\n- 1 -\n[1]\n3\n本年增/减 -2\n第2页 共3页\n—3—"
+    assert load(text.encode("utf-8"), "r.txt").text.split("\n") == ["某某县人民政府年度报告", "[1]", "3", "本年增/减 -2"]
 
 
 def test_load_txt_holding_html_is_parsed_as_html():

@@ -61,13 +61,15 @@ def test_pipeline_many_equals_one_by_one_and_keeps_each_error(report_2019_bytes,
             assert _without_timings(result) == _without_timings(process_bytes(data, name, classifier=classifier))
 
 
+@pytest.mark.parametrize("footer", ["\n- 3 -\n[extractor: 2 table(s) on this page]\n=== page 4 ===",
+                                    "\n— 3 —", "\n第 3 页 共 5 页"])
 @pytest.mark.parametrize("layout", ["flat", "cells", "pipe"])
-def test_pipeline_table_across_a_page_break_of_text_saved_from_pdf(layout, classifier):
+def test_pipeline_table_across_a_page_break_of_text_saved_from_pdf(layout, footer, classifier):
     from bench.synth import make_report, render_txt
 
     text = render_txt(make_report(321, "2021"), table_layout=layout).decode("utf-8")
     row = text.index("\n", text.index("国家秘密") + 40)  # inside 表三, past the row's numbers
-    broken = text[:row] + "\n- 3 -\n[extractor: 2 table(s) on this page]\n=== page 4 ===" + text[row:]
+    broken = text[:row] + footer + text[row:]
     whole = process_bytes(text.encode("utf-8"), "r.txt", classifier=classifier)
     paged = process_bytes(broken.encode("utf-8"), "r.txt", classifier=classifier)
     assert paged["tables"]["applications"] == whole["tables"]["applications"]
