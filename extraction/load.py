@@ -421,8 +421,19 @@ def _load_txt(data: bytes, filename: str) -> LoadedDocument:
         doc.warnings.insert(0, "named .txt but the content is HTML: parsed as HTML")
         doc.warnings.extend(notes)
         return doc
-    return LoadedDocument(text=normalise_text(_drop_page_furniture(text)), format="txt", filename=filename,
-                          warnings=notes)
+    return LoadedDocument(text=normalise_text(_drop_markdown_headings(_drop_page_furniture(text))), format="txt",
+                          filename=filename, warnings=notes)
+
+
+# Text converted to Markdown ("## 一、总体情况", "### （一）…") keeps the heading marks in front
+# of the headings, where they hide the numbering from the outline and stick to the agency name.
+_MD_HEADING = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+(?=\S)")
+
+
+def _drop_markdown_headings(text: str) -> str:
+    if "#" not in text or len(_MD_HEADING.findall(text, 0, 20_000)) < 2:
+        return text
+    return _MD_HEADING.sub("", text)
 
 
 # Text saved from a PDF keeps its pages: form feeds (pdftotext) or marker lines ("=== page 3 ===",

@@ -279,9 +279,12 @@ def itemize(texts: list[str], kind: str) -> list[str]:
         if len(enumerated) == 1 and body != texts[0] and body.strip():
             return _itemize_single(body.strip(), kind)
     items: list[str] = []
-    for text in texts:
+    enumerated_at = [k for k, text in enumerate(texts) if _split_enumerated(text)]
+    for k, text in enumerate(texts):
         if text[-1] in ":：":
             continue  # a lead-in: "…存在以下问题："
+        if enumerated_at and k < enumerated_at[0] and _LEAD_IN.match(text):
+            continue  # a lead-in without its colon: "针对上述问题，我县…推动工作再上新台阶；" then 一是…
         enumerated = _split_enumerated(text)
         if enumerated:
             items.extend(_strip_marker(i) for i in enumerated if len(i) >= 4)
@@ -322,6 +325,7 @@ def _itemize_single(text: str, kind: str) -> list[str]:
     return [_strip_marker(s.strip(" 。")) for s in sentences]
 
 
+_LEAD_IN = re.compile(r"(?:针对(?:上述|以上|存在的?|这些)|下一步|今后|下阶段|为此|对此)")
 _RUN_IN_HEADING = re.compile(r"^[(（][一二三四五六七八九十][)）][^:：。,，]{0,14}[:：]")
 
 

@@ -97,6 +97,10 @@ def test_checks_prose_mismatch_and_carried_over_inclusive_wording():
     ok = _prose_checks("全年受理政府信息公开申请6件（含上年结转1件）。", _tables(rows))
     assert [(c["rule"], c["status"]) for c in ok if c["rule"] == "prose.applications_received"] == \
         [("prose.applications_received", "pass")]
+    # the same count without the wording: 一 + 二 is read as the count too
+    unsaid = _prose_checks("全年共受理政府信息公开申请6件，均已办结。", _tables(rows))
+    assert [(c["rule"], c["status"]) for c in unsaid if c["rule"] == "prose.applications_received"] == \
+        [("prose.applications_received", "pass")]
     bad = _prose_checks("全年受理政府信息公开申请8件。", _tables(rows))
     (c,) = [c for c in bad if c["rule"] == "prose.applications_received"]
     assert (c["status"], c["attribution"], c["expected"], c["found"]) == ("fail", "source", 5, 8)

@@ -309,6 +309,14 @@ def test_load_txt_without_pages_drops_only_decorated_page_numbers():
     assert load(text.encode("utf-8"), "r.txt").text.split("\n") == ["某某县人民政府年度报告", "[1]", "3", "本年增/减 -2"]
 
 
+def test_load_txt_in_markdown_loses_its_heading_marks():
+    text = "# 某某县人民政府2022年政府信息公开工作年度报告\n\n## 一、总体情况\n\n全年公开信息#12条。\n### （一）加强组织领导\n"
+    lines = [x for x in load(text.encode("utf-8"), "r.txt").text.split("\n") if x]
+    assert lines == ["某某县人民政府2022年政府信息公开工作年度报告", "一、总体情况", "全年公开信息#12条。", "(一)加强组织领导"]
+    # one '#' line alone is text, not Markdown
+    assert load("# 1\n某某县人民政府年度报告".encode(), "r.txt").text.startswith("# 1")
+
+
 def test_load_txt_holding_html_is_parsed_as_html():
     page = "<!DOCTYPE html><html><body><nav>首页 导航</nav><p>某某县年度报告</p><p>一、总体情况</p></body></html>"
     doc = load(page.encode("utf-8"), "page.txt")

@@ -64,3 +64,11 @@ def test_paragraphs_items_after_a_run_in_heading_split_like_a_plain_paragraph():
     assert itemize([text], "problems") == ["政策解读形式比较单一，图解运用得少", "信息发布的及时性还有待提高"]
     # a single enumerated item without a run-in heading stays one item
     assert itemize(["一是政策解读形式比较单一。信息发布不够及时。"], "problems") == ["政策解读形式比较单一。信息发布不够及时"]
+
+
+def test_paragraphs_items_skip_a_lead_in_without_its_colon():
+    texts = ["针对上述问题，本局坚持问题导向，推动政务公开工作再上新台阶；",
+             "一是丰富解读形式，增加图解和视频解读。", "二是加强业务培训，提高答复质量。"]
+    assert itemize(texts, "improvements") == ["丰富解读形式，增加图解和视频解读", "加强业务培训，提高答复质量"]
+    # an unenumerated measure is kept as one
+    assert len(itemize(["本局将加强业务培训。"], "improvements")) == 1
