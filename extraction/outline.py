@@ -276,6 +276,7 @@ def crawler_title(text: str) -> str:
 def find_title(text: str, start: int) -> tuple[str, int, int]:
     """(title, title_start, title_end) of the report title near the top, or ("", start, start)."""
     window_end = min(len(text), start + 3000)
+    in_table = None  # the first match inside a table row: the title only when no other is found
     for m in _TITLE.finditer(text, start, window_end):
         # "…关于编制2021年政府信息公开工作年度报告有关事项的通知" names a notice, not this report;
         # "某某镇人民政府关于2022年度政府信息公开工作年度报告" ending its line is the title.
@@ -284,12 +285,18 @@ def find_title(text: str, start: int) -> tuple[str, int, int]:
             clause = None
         if clause or re.match(r"有关事项|的通知|编制", text[m.end():m.end() + 4]):
             continue
+        # a page's metadata table ("| 名称 | 某某局2023年政府信息公开年度报告 |") names the report
+        # too; the heading of the text comes after it
+        if text[text.rfind("\n", 0, m.start()) + 1:m.start()].lstrip().startswith("|"):
+            in_table = in_table or m
+            continue
         break
     else:
-        title = crawler_title(text)
-        return title, start, start
+        if in_table is None:
+            return crawler_title(text), start, start
+        m = in_table
     line_start = text.rfind("\n", 0, m.start()) + 1
-    line_start = max(line_start, start)
+    line_start = max(line_start, start, text.rfind("|", 0, m.start()) + 1)
     # A title glued to the preamble on one crawler line ends at the report name.
     end = m.end()
     if text[end:end + 1] == ")" or text[end:end + 1] == "）":

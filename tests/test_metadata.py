@@ -68,3 +68,13 @@ def test_metadata_agency_when_the_year_is_not_before_the_report_name(title):
 
 def test_metadata_no_agency_from_a_bare_report_name():
     assert meta("首页>政务公开>年度报告\n政府信息公开工作年度报告" + _BODY)[0] is None
+
+
+def test_metadata_title_after_a_pages_metadata_table():
+    text = ("| 名称 | 某某县水务局2023年政府信息公开年度报告 |\n| 发布机构 | 某某县水务局 | 公开日期 | 2024-01-17 |\n"
+            "某某县水务局2023年政府信息公开年度报告\n根据《条例》要求编制本报告。" + _BODY)
+    o = outline(text)
+    assert o.title == "某某县水务局2023年政府信息公开年度报告" and text[o.title_start:].startswith("某某县水务局2023")
+    assert meta(text) == ("某某县水务局", 2023)
+    # the table row alone still names the report
+    assert meta(text.split("\n", 2)[0] + _BODY) == ("某某县水务局", 2023)
