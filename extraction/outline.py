@@ -161,6 +161,31 @@ def _candidates(text: str, start: int) -> list[Section]:
     return found
 
 
+_MINOR_HEADING_AT = re.compile(
+    r"(?m)^[ \t\u3000]*(?:[(（](?P<cn>[一二三四五六七八九十]{1,3})[)）]|(?P<digit>\d{1,2})[ \t]*[、.．])[ \t\u3000]*"
+)
+
+
+def _minor_candidates(text: str, start: int) -> list[Section]:
+    """Headings numbered （一） or 1. at the start of their line, with a standard section title.
+    Only asked for when the 一、二、 headings are not there: in a report that has them, these
+    markers number sub-headings ("（一）主动公开情况" inside 总体情况)."""
+    found: list[Section] = []
+    for m in _MINOR_HEADING_AT.finditer(text, start):
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end < 0 else line_end
+        title = _title_after(text, m.end(), line_end)
+        if not title or len(title) > 40:
+            continue
+        kind = classify_title(title)
+        if kind is None:
+            continue
+        number = _CN_NUM.get((m.group("cn") or "")[-1:]) or (int(m.group("digit")) if m.group("digit") else None)
+        body_start = text.find(title, m.end(), line_end) + len(title) if title in text[m.end():line_end] else line_end
+        found.append(Section(kind, text[m.start():body_start].strip(), m.start(), body_start, -1, number))
+    return found
+
+
 def _drop_toc_and_dupes(cands: list[Section], text: str) -> list[Section]:
     """A heading with next to no body, whose kind comes again later, is a table-of-contents entry."""
     kept: list[Section] = []
@@ -337,6 +362,12 @@ def outline(text: str, year: int | None = None) -> Outline:
     scan_from = max(title_end, body_start)
     sections = [s for s in _in_template_order(_drop_toc_and_dupes(_candidates(text, scan_from), text))
                 if s.start < body_end]
+    if len(sections) < 3:
+        # Not numbered 一、二、: some reports number their parts （一） or 1. at the top level
+        other = [s for s in _in_template_order(_drop_toc_and_dupes(_minor_candidates(text, scan_from), text))
+                 if s.start < body_end]
+        if len(other) > len(sections):
+            sections = other
     for i, s in enumerate(sections):
         s.end = sections[i + 1].start if i + 1 < len(sections) else body_end
     return Outline(detect_generation(text, year), body_start, title, title_start, title_end, sections, body_end)

@@ -1,3 +1,5 @@
+import pytest
+
 from extraction.outline import classify_title, detect_generation, outline
 
 
@@ -67,3 +69,22 @@ def test_outline_drops_sub_heading_that_breaks_template_order():
     o = outline(text)
     assert [s.kind for s in o.sections] == ["overview", "active_disclosure", "applications"]
     assert o.sections[2].heading == "三、收到和处理政府信息公开申请情况"
+
+
+@pytest.mark.parametrize("marker", ["（{cn}）", "({cn}) ", "{n}.", "{n}、"])
+def test_outline_parts_numbered_like_sub_headings_when_there_are_no_others(marker):
+    titles = ["总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "政府信息公开行政复议、行政诉讼情况",
+              "存在的主要问题及改进情况", "其他需要报告的事项"]
+    lines = ["某某县商务局2022年政府信息公开工作年度报告"]
+    for i, title in enumerate(titles):
+        lines += [marker.format(cn="一二三四五六"[i], n=i + 1) + title, "2022年，本局扎实推进相关工作，取得较好成效。"]
+    o = outline("\n".join(lines))
+    assert [s.kind for s in o.sections] == ["overview", "active_disclosure", "applications", "review_litigation",
+                                            "problems_improvements", "other_matters"]
+    assert [s.number for s in o.sections] == [1, 2, 3, 4, 5, 6]
+
+
+def test_outline_sub_headings_stay_inside_numbered_parts():
+    text = ("某某县商务局2022年政府信息公开工作年度报告\n一、总体情况\n（一）主动公开情况\n全年公开信息12条。\n"
+            "（二）依申请公开情况\n收到申请2件。\n二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n")
+    assert [s.kind for s in outline(text).sections] == ["overview", "active_disclosure", "applications"]
