@@ -6,7 +6,9 @@ import re
 from .outline import Outline, crawler_title
 
 _CN_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
-_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3})\s*年\s*度?")
+# a year followed by a month is a date ("（2023年1月）", "2023年1月20日"): when it was published
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3})\s*年\s*度?(?!\s*\d{1,2}\s*月)")
+_YEAR_IN_TEXT = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
 _PERIOD = re.compile(r"(?:统计期限|统计时限|统计时间)[^。]{0,8}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _AGENCY_SUFFIX = re.compile(
     r"(?:人民政府(?:办公[室厅])?|委员会|管委会|管理委员会|[局厅委办署院所站室馆队]|中心|政府|街道办事处|办事处|街道|镇|乡|实验区|新区|开发区|公司|集团)$"
@@ -29,7 +31,7 @@ def report_year(text: str, outline: Outline) -> int | None:
     if m:
         return int(m.group(1))
     head = text[outline.body_start:outline.body_start + 3000]
-    m = re.search(r"((?:19|20)\d{2})\s*年", head)
+    m = _YEAR_IN_TEXT.search(head) or re.search(r"((?:19|20)\d{2})\s*年", head)
     return int(m.group(1)) if m else None
 
 

@@ -78,3 +78,9 @@ def test_metadata_title_after_a_pages_metadata_table():
     assert meta(text) == ("某某县水务局", 2023)
     # the table row alone still names the report
     assert meta(text.split("\n", 2)[0] + _BODY) == ("某某县水务局", 2023)
+
+
+@pytest.mark.parametrize("dated", ["某某县财政局政府信息公开工作年度报告（2023年1月）",
+                                   "某某县财政局政府信息公开工作年度报告\n2023年1月20日"])
+def test_metadata_publication_date_is_not_the_year_reported(dated):
+    assert meta(dated + _BODY) == ("某某县财政局", 2022)
