@@ -767,6 +767,36 @@ def _mixed_spans(paragraph, sent_labels: list[tuple[int, int, str, float]]) -> l
     return [{"start": base + r[0], "end": base + r[1], "label": r[2], "text": text[r[0]:r[1]]} for r in merged]
 
 
+# Sub-headings inside 存在的主要问题及改进情况 that say which half follows: "（一）存在的问题",
+# "（二）改进措施", "2.下一步工作打算".
+_PROBLEMS_HEADING = re.compile(r"存在的?(?:主要)?(?:问题|不足)|主要问题|问题(?:和|与)不足|不足之处")
+_IMPROVEMENTS_HEADING = re.compile(r"改进|整改|下一步|(?:工作)?(?:打算|计划|思路)|努力方向|下阶段|措施")
+
+
+def label_by_subheading(paragraphs: list, headings: list, labels: list[dict]) -> None:
+    """Where the problems-and-improvements part is split by sub-headings that name its halves,
+    a paragraph under "存在的问题" is a problem and one under "改进措施" an improvement: the
+    report says so, whatever a short item's words suggest ("2.政策解读形式单一。" read alone looks
+    like a plan). Only problems and improvements trade places; other labels stay."""
+    marks = []
+    for h in headings:
+        if h.section != "problems_improvements":
+            continue
+        problems, improvements = _PROBLEMS_HEADING.search(h.text), _IMPROVEMENTS_HEADING.search(h.text)
+        if bool(problems) != bool(improvements):
+            marks.append((h.start, "problems" if problems else "improvements"))
+    if not marks:
+        return
+    for p, lab in zip(paragraphs, labels, strict=True):
+        if p.section != "problems_improvements" or lab["label"] not in ("problems", "improvements"):
+            continue
+        said = [kind for start, kind in marks if start < p.start]
+        if said and said[-1] != lab["label"]:
+            lab["label"], lab["spans"] = said[-1], None
+        elif said:
+            lab["spans"] = None  # under a sub-heading the paragraph is one half, not a mix
+
+
 def label_paragraphs(clf: ParagraphClassifier, paragraphs: list, generation: str | None) -> list[dict]:
     """`label_documents` for one document."""
     return label_documents(clf, [(paragraphs, generation)])[0]

@@ -232,7 +232,26 @@ def split_paragraphs(text: str, outline: Outline) -> list[Paragraph]:
                 if sibling is not None and not sibling.is_heading:
                     in_list = True  # "2.…" after a "1.…" that was prose is an item too
                 out.append(Paragraph(clean, a, b, kind, is_heading=_looks_like_heading(clean, in_list)))
+    _headings_without_bodies_are_items(out)
     return out
+
+
+def _headings_without_bodies_are_items(paragraphs: list[Paragraph]) -> None:
+    """Short numbered lines one after another with nothing under them ("1.信息发布不够及时。"
+    "2.政策解读形式单一。") are a list, not sub-headings: a heading has text of its own below it."""
+    k = 0
+    while k < len(paragraphs):
+        p = paragraphs[k]
+        family = _marker_family(p.text) if p.is_heading else None
+        end = k + 1
+        while (family and end < len(paragraphs) and paragraphs[end].is_heading
+               and paragraphs[end].section == p.section and _marker_family(paragraphs[end].text) == family):
+            end += 1
+        if end - k >= 2 and family:
+            for q in paragraphs[k:end]:
+                if q.text[-1] in _TERMINATORS:  # a sentence, not a title ("（一）存在的问题")
+                    q.is_heading = False
+        k = end
 
 
 # ---------------------------------------------------------------- items

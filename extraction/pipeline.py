@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from . import registry
 from .checks import run_checks
-from .classify import ParagraphClassifier, active_classifier, label_documents
+from .classify import ParagraphClassifier, active_classifier, label_by_subheading, label_documents
 from .document import LoadedDocument
 from .errors import GovdigestError
 from .figures import extract_figures
@@ -98,6 +98,7 @@ def _classify(states: list[State]) -> None:
     for group in groups.values():
         labels = label_documents(group[0].classifier, [(st.narrative, st.outline.generation) for st in group])
         for st, lab in zip(group, labels, strict=True):
+            label_by_subheading(st.narrative, st.headings, lab)
             st.labels = lab
 
 

@@ -72,3 +72,17 @@ def test_paragraphs_items_skip_a_lead_in_without_its_colon():
     assert itemize(texts, "improvements") == ["丰富解读形式，增加图解和视频解读", "加强业务培训，提高答复质量"]
     # an unenumerated measure is kept as one
     assert len(itemize(["本局将加强业务培训。"], "improvements")) == 1
+
+
+_SUB_HEADED = nfkc("某某县财政局2022年政府信息公开工作年度报告\n一、总体情况\n（一）加强组织领导。\n成立领导小组，明确专人负责公开工作。\n"
+                   "（二）规范公开流程。\n严格执行保密审查制度，全年未发生泄密事件。\n五、存在的主要问题及改进情况\n（一）存在的问题\n"
+                   "1.信息发布不够及时。\n2.政策解读形式单一。\n（二）改进措施\n1.建立信息发布台账，定期巡查。\n2.丰富解读形式。\n")
+
+
+def test_paragraphs_numbered_lines_without_text_below_are_a_list_not_headings():
+    paras = split_paragraphs(_SUB_HEADED, outline(_SUB_HEADED))
+    headings = [p.text for p in paras if p.is_heading]
+    narrative = [p.text for p in paras if not p.is_heading]
+    # headings with text of their own below them stay headings
+    assert headings == ["(一)加强组织领导。", "(二)规范公开流程。", "(一)存在的问题", "(二)改进措施"]
+    assert narrative[-4:] == ["1.信息发布不够及时。", "2.政策解读形式单一。", "1.建立信息发布台账,定期巡查。", "2.丰富解读形式。"]

@@ -74,3 +74,15 @@ def test_pipeline_table_across_a_page_break_of_text_saved_from_pdf(layout, foote
     paged = process_bytes(broken.encode("utf-8"), "r.txt", classifier=classifier)
     assert paged["tables"]["applications"] == whole["tables"]["applications"]
     assert not [w for w in paged["warnings"] if "applications" in w]
+
+
+def test_pipeline_sub_headings_say_which_items_are_problems(classifier):
+    text = ("某某县财政局2022年政府信息公开工作年度报告\n一、总体情况\n2022年，本局认真落实《条例》，全年主动公开信息100条。\n"
+            "二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n四、政府信息公开行政复议、行政诉讼情况\n"
+            "五、存在的主要问题及改进情况\n（一）存在的问题\n1.信息发布不够及时。\n2.政策解读形式单一。\n（二）改进措施\n"
+            "1.建立信息发布台账，定期巡查。\n2.丰富解读形式，增加图解视频。\n六、其他需要报告的事项\n无。\n")
+    s = process_bytes(text.encode("utf-8"), "r.txt", classifier=classifier)
+    assert s["problems"] == ["信息发布不够及时", "政策解读形式单一"]
+    assert s["improvements"] == ["建立信息发布台账,定期巡查", "丰富解读形式,增加图解视频"]
+    labels = {p["text"]: p["label"] for p in s["paragraphs"]}
+    assert labels["2.政策解读形式单一。"] == "problems" and labels["无。"] == "other"
