@@ -15,7 +15,7 @@ _UNITS = ("万人次", "人次", "批次", "万元", "亿元", "元", "条", "�
 _UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
 _NUMBER = re.compile(
     rf"(?P<approx>近|约|超过|逾)?(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|[{_CN_DIGITS}]+)"
-    rf"\s*(?P<mult>万|亿)?\s*(?P<more>余|多)?\s*(?P<unit>{_UNIT_RE})"
+    rf"\s*(?P<mult>万|亿|千)?\s*(?P<more>余|多)?\s*(?P<unit>{_UNIT_RE})"
 )
 _SENTENCE_END = "。!?！？;；\n"
 _CLAUSE_BREAK = re.compile(r"[,，。;；:：、()（）\s“”\"《》]")
@@ -105,6 +105,8 @@ def extract_figures(text: str, regions: list[tuple[int, int]]) -> list[Figure]:
                 unit = "万元"
             elif m.group("mult") == "亿":
                 value *= 100_000_000
+            elif m.group("mult") == "千":  # "3千余篇" (after Chinese numerals 千 is part of the number)
+                value *= 1_000
             s, e = _sentence_bounds(text, m.start(), lo, hi)
             sentence = _LINE_BREAK.sub("", text[s:e]).strip()
             name = _name_before(text, m.start(), s)

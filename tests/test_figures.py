@@ -37,3 +37,9 @@ def test_figures_parse_number_forms():
     assert parse_number("二十三") == 23
     assert parse_number("1,024") == 1024
     assert parse_number("万") is None
+
+
+def test_figures_thousands_after_arabic_digits():
+    text = "全年发布政策解读3千余篇，办理申请三千件。"
+    got = [(f.value, f.unit, f.approximate) for f in extract_figures(text, [(0, len(text))])]
+    assert got == [(3000, "篇", True), (3000, "件", False)]
