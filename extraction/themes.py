@@ -166,7 +166,7 @@ def extract_themes(text: str, prose: str | None = None) -> list[dict]:
             out.append({"text": name, "kind": "lexicon", "count": count})
             seen.add(name)
     for word, score in keywords(prose if prose is not None else text):
-        if word not in seen:
+        if not any(word in s for s in seen):  # "办实事" says less than the listed “我为群众办实事”
             out.append({"text": word, "kind": "keyword", "count": text.count(word), "score": score})
             seen.add(word)
     return out

@@ -21,3 +21,10 @@ def test_themes_generic_terms_are_not_themes():
 def test_themes_keywords_present():
     themes = extract_themes("加强政务新媒体管理，清理政务新媒体账号，审核政务新媒体内容。")
     assert themes[0] == {"text": "政务新媒体", "kind": "keyword", "count": 3, "score": themes[0]["score"]}
+
+
+def test_themes_keyword_inside_a_listed_theme_is_left_out():
+    text = "本局开展“我为群众办实事”实践活动，办实事项目全部完成，群众办实事满意度持续提高。"
+    themes = extract_themes(text, prose=text)
+    assert "我为群众办实事" in [t["text"] for t in themes]
+    assert not [t for t in themes if t["kind"] == "keyword" and t["text"] in "我为群众办实事"]
