@@ -783,18 +783,20 @@ def label_by_subheading(paragraphs: list, headings: list, labels: list[dict]) ->
         if h.section != "problems_improvements":
             continue
         problems, improvements = _PROBLEMS_HEADING.search(h.text), _IMPROVEMENTS_HEADING.search(h.text)
-        if bool(problems) != bool(improvements):
-            marks.append((h.start, "problems" if problems else "improvements"))
-    if not marks:
+        # a heading that names both halves, or neither, ends the one before it and says nothing
+        marks.append((h.start, None if bool(problems) == bool(improvements) else
+                      "problems" if problems else "improvements"))
+    if not any(kind for _, kind in marks):
         return
     for p, lab in zip(paragraphs, labels, strict=True):
         if p.section != "problems_improvements" or lab["label"] not in ("problems", "improvements"):
             continue
         said = [kind for start, kind in marks if start < p.start]
-        if said and said[-1] != lab["label"]:
-            lab["label"], lab["spans"] = said[-1], None
-        elif said:
-            lab["spans"] = None  # under a sub-heading the paragraph is one half, not a mix
+        if not said or said[-1] is None:
+            continue
+        if said[-1] != lab["label"]:
+            lab["label"] = said[-1]
+        lab["spans"] = None  # under such a sub-heading the paragraph is one half, not a mix
 
 
 def label_paragraphs(clf: ParagraphClassifier, paragraphs: list, generation: str | None) -> list[dict]:

@@ -280,3 +280,16 @@ def test_classify_lookup_table_answers_like_a_dict():
     probes = np.concatenate([keys, rng.integers(0, 2**62, 20_000), keys + 1])
     expected = dict(zip(keys.tolist(), values.tolist(), strict=True))
     assert table.get(probes).tolist() == [expected.get(k, -1) for k in probes.tolist()]
+
+
+def test_classify_a_sub_heading_naming_neither_half_ends_the_one_before():
+    from extraction.classify import label_by_subheading
+    from extraction.paragraphs import Paragraph
+
+    part = "problems_improvements"
+    headings = [Paragraph("（一）存在的问题", 0, 8, part, True), Paragraph("（二）其他情况说明", 30, 39, part, True)]
+    narrative = [Paragraph("1.信息发布不够及时。", 10, 20, part), Paragraph("2.制作图解12期。", 40, 50, part)]
+    labels = [{"label": "improvements", "confidence": 0.6, "spans": None},
+              {"label": "improvements", "confidence": 0.9, "spans": None}]
+    label_by_subheading(narrative, headings, labels)
+    assert [lab["label"] for lab in labels] == ["problems", "improvements"]
