@@ -593,10 +593,10 @@ def _html_document(text: str, filename: str) -> LoadedDocument:
     _drop_chrome(root)
     container = _main_container(root)
     builder = _Builder()
-    if container is not root:
-        title = _outside_title(root, container)
-        if title:
-            builder.add(title)
+    title = _outside_title(root, container) if container is not root else None
+    title = title or _head_title(soup, container)
+    if title:
+        builder.add(title)
     _render_html(container, builder)
     return LoadedDocument(text=builder.text(), format="html", filename=filename, tables=builder.tables)
 
@@ -682,6 +682,22 @@ def _outside_title(root, container) -> str | None:
                 return title
             return None
     return None
+
+
+_HEAD_TITLE_SPLIT = re.compile(r"\s*(?:[_|｜]|--|——|\s-\s)\s*")
+_REPORT_NAMED = re.compile(r"年度报告|年报|工作报告")
+
+
+def _head_title(soup, container) -> str | None:
+    """The page's <title> ("某某局2022年政府信息公开工作年度报告_某某县人民政府", site name cut off)
+    when the body names no report near its top: some pages print the report's name nowhere else."""
+    if soup.title is None:
+        return None
+    parts = _HEAD_TITLE_SPLIT.split(_norm_inline(soup.title.get_text(" ")))
+    name = next((p for p in parts if "报告" in p and ("信息公开" in p or "政务公开" in p)), None)
+    if not name or len(name) > 100 or _REPORT_NAMED.search(_norm_inline(container.get_text(" "))[:300]):
+        return None
+    return name
 
 
 def _html_raw_text(el) -> str:

@@ -398,6 +398,14 @@ def test_load_html_form_wrapping_the_page_is_not_chrome():
     assert doc.text == "某某县2022年政府信息公开工作年度报告\n一、总体情况\n全年受理申请15件。"
 
 
+def test_load_html_names_the_report_from_its_head_title_when_the_body_does_not():
+    page = ("<html><head><title>某某县民政局2022年政府信息公开工作年度报告_某某县人民政府</title></head><body>"
+            "<p>一、总体情况</p><p>2022年，本局推进公开。</p></body></html>")
+    assert load(page.encode(), "p.html").text.split("\n")[0] == "某某县民政局2022年政府信息公开工作年度报告"
+    named = page.replace("<p>一、总体情况", "<h1>某某县民政局2022年政府信息公开工作年度报告</h1><p>一、总体情况")
+    assert load(named.encode(), "p.html").text.count("年度报告") == 1  # not twice
+
+
 def test_load_html_charset_from_meta_and_utf8_wins_when_valid():
     body = '<html><head><meta charset="gbk"></head><body><p>某某县年度报告</p></body></html>'
     assert load(body.encode("gbk"), "a.html").text == "某某县年度报告"
