@@ -140,15 +140,10 @@ def _candidates(text: str, start: int) -> list[Section]:
             title = strong.group(0)
         else:
             title = _title_after(text, m.end(), line_end)
-        if not title or len(title) > 40:
-            continue
-        kind = classify_title(title)
-        if kind is None:
-            continue
         number = _CN_NUM.get((m.group("num") or m.group("pn") or "")[-1:])
-        body_start = m.end() + len(text[m.end():line_end]) - len(text[m.end():line_end].lstrip())
-        body_start = text.find(title, m.end(), line_end) + len(title) if title in text[m.end():line_end] else line_end
-        found.append(Section(kind, text[i:body_start].strip(), i, body_start, -1, number))
+        section = _titled_section(text, i, m.end(), line_end, title, number)
+        if section is not None:
+            found.append(section)
     # Bare titles alone on their line.
     for m in _SHORT_LINE.finditer(text[start:]):
         line = m.group(1).strip().rstrip("。:：")
@@ -174,16 +169,23 @@ def _minor_candidates(text: str, start: int) -> list[Section]:
     for m in _MINOR_HEADING_AT.finditer(text, start):
         line_end = text.find("\n", m.end())
         line_end = len(text) if line_end < 0 else line_end
-        title = _title_after(text, m.end(), line_end)
-        if not title or len(title) > 40:
-            continue
-        kind = classify_title(title)
-        if kind is None:
-            continue
         number = _CN_NUM.get((m.group("cn") or "")[-1:]) or (int(m.group("digit")) if m.group("digit") else None)
-        body_start = text.find(title, m.end(), line_end) + len(title) if title in text[m.end():line_end] else line_end
-        found.append(Section(kind, text[m.start():body_start].strip(), m.start(), body_start, -1, number))
+        section = _titled_section(text, m.start(), m.end(), line_end, _title_after(text, m.end(), line_end), number)
+        if section is not None:
+            found.append(section)
     return found
+
+
+def _titled_section(text: str, start: int, after: int, line_end: int, title: str, number: int | None) -> Section | None:
+    """The section a heading at `start` opens when `title`, read after its marker (`after`), is a
+    standard section title; its body starts after the title (or at the next line)."""
+    if not title or len(title) > 40:
+        return None
+    kind = classify_title(title)
+    if kind is None:
+        return None
+    body_start = text.find(title, after, line_end) + len(title) if title in text[after:line_end] else line_end
+    return Section(kind, text[start:body_start].strip(), start, body_start, -1, number)
 
 
 def _drop_toc_and_dupes(cands: list[Section], text: str) -> list[Section]:
