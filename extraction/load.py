@@ -216,7 +216,32 @@ def normalise_text(text: str) -> str:
         text = _TRAILING_WS_RE.sub("", text)
     if "\n\n\n\n" in text:
         text = _BLANK_LINES_RE.sub("\n\n\n", text)
+    if _SPACED_RUN_RE.search(text):
+        text = _SPACED_LINE_RE.sub(_join_spaced_line, text)
     return text.strip("\n")
+
+
+# Some PDF text layers (wide letter spacing, justified lines) space every character out:
+# "政 府 信 息 公 开 工 作 年 度 报 告". Chinese puts no spaces between words, so on a line where
+# most characters stand apart like this the single spaces are the extractor's, not the author's.
+_CJK_CLASS = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_SPACED_RUN_RE = re.compile(rf"[{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}]")
+_SPACED_LINE_RE = re.compile(rf"(?m)^[^\n]*[{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}][^\n]*$")
+_CJK_CHAR_RE = re.compile(rf"[{_CJK_CLASS}]")
+_SPACED_PAIR_RE = re.compile(rf"(?<=[{_CJK_CLASS}]) (?=[{_CJK_CLASS}])")
+_SPACE_BY_CJK_RE = re.compile(rf"(?<=[{_CJK_CLASS}]) (?=\S)|(?<=\S) (?=[{_CJK_CLASS}])")
+
+
+def _join_spaced_line(m: re.Match) -> str:
+    line = m.group(0)
+    if len(_SPACED_PAIR_RE.findall(line)) * 2 < len(_CJK_CHAR_RE.findall(line)):
+        return line  # a few spaces between words or table cells ("自然人 商业企业 科研机构"): kept
+    line = _SPACE_BY_CJK_RE.sub("", line)
+    # "2 0 2 2年", "1 0 0条": a spaced-out number before its unit; bare numbers ("0 0 0", cells) stay apart
+    return _SPACED_NUMBER_RE.sub(lambda n: n.group(0).replace(" ", ""), line)
+
+
+_SPACED_NUMBER_RE = re.compile(r"(?<![\d.])\d(?: \d)+(?=[年月日条件项次个篇场%万元])")
 
 
 def _norm_inline(raw: str) -> str:

@@ -317,6 +317,14 @@ def test_load_txt_in_markdown_loses_its_heading_marks():
     assert load("# 1\n某某县人民政府年度报告".encode(), "r.txt").text.startswith("# 1")
 
 
+def test_load_spaced_out_characters_of_a_pdf_text_layer_are_joined():
+    text = "某 某 县 财 政 局 2 0 2 2 年 政 府 信 息 公 开 工 作 年 度 报 告\n全 年 公 开 信 息 1 0 0 条 。\n"
+    text += "自然人 商业企业 科研机构 社会公益组织\n行政许可 0 0 0\n"
+    assert load(text.encode(), "r.txt").text.split("\n") == [
+        "某某县财政局2022年政府信息公开工作年度报告", "全年公开信息100条。",
+        "自然人 商业企业 科研机构 社会公益组织", "行政许可 0 0 0"]  # words and cells keep their spaces
+
+
 def test_load_txt_holding_html_is_parsed_as_html():
     page = "<!DOCTYPE html><html><body><nav>首页 导航</nav><p>某某县年度报告</p><p>一、总体情况</p></body></html>"
     doc = load(page.encode("utf-8"), "page.txt")
