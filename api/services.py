@@ -362,7 +362,7 @@ def submit(cfg: Config, items: list, *, batch_name: str | None, user: str) -> Su
 
 def _store_all(cfg: Config, items: list, batch_name: str) -> tuple[list[int], set[int], list[int]]:
     from store.db import session
-    from store.repository import get_or_create_batch, store_file
+    from store.repository import get_or_create_batch, store_files
 
     for attempt in (1, 2):
         s = session(cfg.database_url)
@@ -372,8 +372,9 @@ def _store_all(cfg: Config, items: list, batch_name: str) -> tuple[list[int], se
             seen: set[int] = set()
             created: set[int] = set()
             pending: list[int] = []
-            for item in items:
-                doc, new = store_file(s, item.data, item.name, batch=batch)
+            # one call: a few statements for the lot, originals locked in one order (no deadlock
+            # with a concurrent request storing the same files)
+            for doc, new in store_files(s, [(item.data, item.name) for item in items], batch=batch):
                 if doc.id in seen:
                     continue
                 seen.add(doc.id)
@@ -385,7 +386,7 @@ def _store_all(cfg: Config, items: list, batch_name: str) -> tuple[list[int], se
             s.commit()
             return ids, created, pending
         except IntegrityError:
-            s.rollback()  # the same bytes stored at the same moment by another request: look again
+            s.rollback()  # the batch created at the same moment by another request: look again
             if attempt == 2:
                 raise
         finally:

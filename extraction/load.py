@@ -230,6 +230,7 @@ _SPACED_LINE_RE = re.compile(rf"(?m)^[^\n]*[{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_
 _CJK_CHAR_RE = re.compile(rf"[{_CJK_CLASS}]")
 _SPACED_PAIR_RE = re.compile(rf"(?<=[{_CJK_CLASS}]) (?=[{_CJK_CLASS}])")
 _SPACE_BY_CJK_RE = re.compile(rf"(?<=[{_CJK_CLASS}]) (?=\S)|(?<=\S) (?=[{_CJK_CLASS}])")
+_SPACED_NUMBER_RE = re.compile(r"(?<![\d.])\d(?: \d)+(?=[年月日条件项次个篇场%万元])")
 
 
 def _join_spaced_line(m: re.Match) -> str:
@@ -239,9 +240,6 @@ def _join_spaced_line(m: re.Match) -> str:
     line = _SPACE_BY_CJK_RE.sub("", line)
     # "2 0 2 2年", "1 0 0条": a spaced-out number before its unit; bare numbers ("0 0 0", cells) stay apart
     return _SPACED_NUMBER_RE.sub(lambda n: n.group(0).replace(" ", ""), line)
-
-
-_SPACED_NUMBER_RE = re.compile(r"(?<![\d.])\d(?: \d)+(?=[年月日条件项次个篇场%万元])")
 
 
 def _norm_inline(raw: str) -> str:
