@@ -786,17 +786,38 @@ def label_by_subheading(paragraphs: list, headings: list, labels: list[dict]) ->
         # a heading that names both halves, or neither, ends the one before it and says nothing
         marks.append((h.start, None if bool(problems) == bool(improvements) else
                       "problems" if problems else "improvements"))
+    # A crawled page runs a sub-heading into its text: "（一）存在的不足本年度…". Such a
+    # paragraph marks its half as a heading would, from the paragraph itself on.
+    marks += [(p.start, half) for p in paragraphs
+              if p.section == "problems_improvements" and (half := _run_in_half(p.text))]
+    marks.sort(key=lambda mark: mark[0])
     if not any(kind for _, kind in marks):
         return
     for p, lab in zip(paragraphs, labels, strict=True):
         if p.section != "problems_improvements" or lab["label"] not in ("problems", "improvements"):
             continue
-        said = [kind for start, kind in marks if start < p.start]
+        said = [kind for start, kind in marks if start <= p.start]
         if not said or said[-1] is None:
             continue
         if said[-1] != lab["label"]:
             lab["label"] = said[-1]
         lab["spans"] = None  # under such a sub-heading the paragraph is one half, not a mix
+
+
+_RUN_IN_MARKER = re.compile(r"^(?:[(（][一二三四五六七八九十]{1,2}[)）]|[一二三四五六七八九十]{1,2}[、.])\s*")
+
+
+def _run_in_half(text: str) -> str | None:
+    """The half a run-in sub-heading names right after its marker ("(二)改进措施下一步…"), if
+    it names exactly one; an enumerated problem ("(一)工作计划性不强") names none at its start."""
+    m = _RUN_IN_MARKER.match(text)
+    if not m:
+        return None
+    head = text[m.end():m.end() + 12]
+    problems, improvements = _PROBLEMS_HEADING.match(head), _IMPROVEMENTS_HEADING.match(head)
+    if bool(problems) == bool(improvements):
+        return None
+    return "problems" if problems else "improvements"
 
 
 def label_paragraphs(clf: ParagraphClassifier, paragraphs: list, generation: str | None) -> list[dict]:

@@ -229,8 +229,11 @@ def split_paragraphs(text: str, outline: Outline) -> list[Paragraph]:
                 family = _marker_family(clean)
                 sibling = next((q for q in reversed(out) if q.section == kind and _marker_family(q.text) == family),
                                None) if family else None
-                if sibling is not None and not sibling.is_heading:
-                    in_list = True  # "2.…" after a "1.…" that was prose is an item too
+                # "2.…" after a "1.…" that was prose is an item too; not after a run-in heading
+                # with its lead-in ("（一）存在的不足…存在以下不足：" then 1. 2.), whose marker
+                # numbers a part, so that "（二）下一步工作打算" is the next part's heading
+                if sibling is not None and not sibling.is_heading and sibling.text[-1] not in ":：":
+                    in_list = True
                 out.append(Paragraph(clean, a, b, kind, is_heading=_looks_like_heading(clean, in_list)))
     _headings_without_bodies_are_items(out)
     return out

@@ -293,3 +293,20 @@ def test_classify_a_sub_heading_naming_neither_half_ends_the_one_before():
               {"label": "improvements", "confidence": 0.9, "spans": None}]
     label_by_subheading(narrative, headings, labels)
     assert [lab["label"] for lab in labels] == ["problems", "improvements"]
+
+
+def test_classify_a_run_in_sub_heading_marks_its_half_from_its_own_paragraph_on():
+    from extraction.classify import label_by_subheading
+    from extraction.paragraphs import Paragraph
+
+    part = "problems_improvements"
+    narrative = [Paragraph("(一)存在的不足对照要求,仍存在以下不足:", 0, 20, part),
+                 Paragraph("1.信息发布不够及时。", 20, 30, part),
+                 Paragraph("2.解读形式较为单一。", 30, 40, part),
+                 Paragraph("(二)改进措施下一步将建立巡查机制。", 40, 58, part),
+                 Paragraph("(三)工作计划性不强的问题已于年内整改。", 58, 78, part)]
+    labels = [{"label": lab, "confidence": 0.6, "spans": None}
+              for lab in ("problems", "problems", "improvements", "problems", "problems")]
+    label_by_subheading(narrative, [], labels)
+    # the last one's marker numbers an item: "工作计划" further on does not make it a heading
+    assert [lab["label"] for lab in labels] == ["problems", "problems", "problems", "improvements", "improvements"]

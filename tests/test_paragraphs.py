@@ -86,3 +86,31 @@ def test_paragraphs_numbered_lines_without_text_below_are_a_list_not_headings():
     # headings with text of their own below them stay headings
     assert headings == ["(一)加强组织领导。", "(二)规范公开流程。", "(一)存在的问题", "(二)改进措施"]
     assert narrative[-4:] == ["1.信息发布不够及时。", "2.政策解读形式单一。", "1.建立信息发布台账,定期巡查。", "2.丰富解读形式。"]
+
+
+# A crawled page with its body on one line: each sub-heading runs straight into its text.
+_ONE_LINE_PARTS = nfkc(
+    "某某县示例局2023年政府信息公开工作年度报告\n"
+    "一、总体情况2023年，我局全年主动公开政府信息56条。"
+    "五、存在的主要问题及改进情况（一）存在的不足本年度我局政府信息公开工作虽然取得了一定进展，但对照群众期盼仍存在以下不足："
+    "1.栏目更新不够及时，部分信息发布滞后；2.解读形式较为单一。"
+    "（二）下一步工作打算1.建立栏目巡查机制，按月检查更新情况。2.丰富解读形式，多用图表解读。"
+    "六、其他需要报告的事项本年度未收取信息处理费。\n"
+)
+
+
+def test_paragraphs_part_heading_after_a_run_in_lead_in_is_a_heading_not_an_item():
+    paras = split_paragraphs(_ONE_LINE_PARTS, outline(_ONE_LINE_PARTS))
+    assert [p.text for p in paras if p.is_heading and p.section == "problems_improvements"] == ["(二)下一步工作打算"]
+    assert [p.text for p in paras if not p.is_heading and p.section == "problems_improvements"] == nfkc(
+        "（一）存在的不足本年度我局政府信息公开工作虽然取得了一定进展，但对照群众期盼仍存在以下不足：|"
+        "1.栏目更新不够及时，部分信息发布滞后；|2.解读形式较为单一。|1.建立栏目巡查机制，按月检查更新情况。|"
+        "2.丰富解读形式，多用图表解读。").split("|")
+
+
+def test_pipeline_one_line_parts_give_items_without_the_part_heading(classifier):
+    from extraction.pipeline import process_bytes
+
+    summary = process_bytes(_ONE_LINE_PARTS.encode(), "one_line.txt", classifier=classifier)
+    assert summary["improvements"] == [nfkc("建立栏目巡查机制，按月检查更新情况"), nfkc("丰富解读形式，多用图表解读")]
+    assert len(summary["problems"]) == 2
