@@ -111,6 +111,11 @@ def _title_after(text: str, pos: int, line_end: int) -> str:
     stripped = rest.strip()
     if len(stripped) <= 40 and "。" not in stripped and not re.search(r"\d{2,}", stripped):
         return stripped.rstrip(":：")
+    # A standard title is exactly as long as itself: "其他需要报告的事项本年度无其他需要报告的
+    # 事项。" would otherwise run on to the last closing word in the window.
+    strong = _STRONG_TITLE.match(rest, len(rest) - len(rest.lstrip()))
+    if strong:
+        return strong.group(0)
     stop = _TITLE_STOP.search(rest)
     window = rest[: stop.start() if stop else 40][:40]
     best = -1

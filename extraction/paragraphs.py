@@ -169,6 +169,26 @@ def _split_transitions(text: str, s: int, e: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
 
 
+# Sentences that open a paragraph of their own ("2022年，我局…", "本报告…", "根据《条例》…"). Where
+# a crawler collapsed the body onto one line, the page's paragraph borders are gone; cutting
+# before these keeps a preamble apart from the overview, or a fee statement apart from the
+# applications it follows, which one label for the whole run cannot.
+_OPENER = re.compile(
+    r"(?<=[。！？!?])\s*(?=(?:19|20)\d{2}年度?[,，]|本报告|根据《|依据《|按照《|如对本报告|本年度[,，]?[我本])"
+)
+
+
+def _split_openers(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    cuts = [s] + [m.start() for m in _OPENER.finditer(text, s, e) if m.start() > s] + [e]
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
+
+
+def _collapsed(text: str, start: int, end: int) -> bool:
+    """Is the body one long line (a crawler's page text)?"""
+    longest = max((len(line) for line in text[start:end].split("\n")), default=0)
+    return end - start > 0 and longest >= 0.5 * (end - start)
+
+
 def _looks_like_heading(piece: str, after_lead_in: bool = False) -> bool:
     """A sub-heading standing alone: "(三)加强学习培训,提高工作水平。", "(一)主要问题".
 
@@ -206,6 +226,7 @@ def split_paragraphs(text: str, outline: Outline) -> list[Paragraph]:
     out: list[Paragraph] = []
     # The wrap width is read off the prose only: table labels have lengths of their own.
     width = wrapped_width("\n".join(text[a:b] for a, b, kind in regions if kind not in table_sections))
+    collapsed = _collapsed(text, outline.body_start, outline.body_end)
     for rs, re_, kind in regions:
         in_table = kind in table_sections
         if in_table and text.find("。", rs, re_) < 0:
@@ -216,6 +237,8 @@ def split_paragraphs(text: str, outline: Outline) -> list[Paragraph]:
             pieces = _split_markers(text, ps, pe)
             if kind == "problems_improvements":
                 pieces = [q for a, b in pieces for q in _split_transitions(text, a, b)]
+            elif collapsed:  # not where problems are: each paragraph there is an item
+                pieces = [q for a, b in pieces for q in _split_openers(text, a, b)]
             for a, b in pieces:
                 raw = text[a:b]
                 clean = (_LINE_BREAK.sub("", raw) if "\n" in raw else raw).strip()

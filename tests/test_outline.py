@@ -88,3 +88,12 @@ def test_outline_sub_headings_stay_inside_numbered_parts():
     text = ("某某县商务局2022年政府信息公开工作年度报告\n一、总体情况\n（一）主动公开情况\n全年公开信息12条。\n"
             "（二）依申请公开情况\n收到申请2件。\n二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n")
     assert [s.kind for s in outline(text).sections] == ["overview", "active_disclosure", "applications"]
+
+
+def test_outline_glued_standard_title_ends_where_the_title_ends():
+    # a crawled one-line body: the last heading runs into a sentence that repeats its words
+    text = ("某某县示例局2023年政府信息公开工作年度报告\n一、总体情况本年度我局主动公开信息20条。"
+            "五、存在的主要问题及改进情况仍有不足。六、其他需要报告的事项本年度无其他需要报告的事项。某某县示例局\n")
+    last = outline(text).sections[-1]
+    assert (last.kind, last.heading) == ("other_matters", "六、其他需要报告的事项")
+    assert text[last.body_start:].startswith("本年度无其他")

@@ -114,3 +114,27 @@ def test_pipeline_one_line_parts_give_items_without_the_part_heading(classifier)
     summary = process_bytes(_ONE_LINE_PARTS.encode(), "one_line.txt", classifier=classifier)
     assert summary["improvements"] == [nfkc("建立栏目巡查机制，按月检查更新情况"), nfkc("丰富解读形式，多用图表解读")]
     assert len(summary["problems"]) == 2
+
+
+_ONE_LINE_LEGACY = nfkc(
+    "某某市示例局2012年政府信息公开工作年度报告\n"
+    "本报告是根据《中华人民共和国政府信息公开条例》要求编制的年度报告。全文由概述和统计组成。"
+    "2012年，我局认真落实《条例》要求，扎实推进政府信息公开工作，全年公开信息120条。"
+    "一、概述本局建立了公开工作机制。二、依申请公开政府信息情况我局规范了申请受理流程。"
+    "2012年，我局共受理申请3件，均已按期答复。2012年，我局未收取检索、复制等费用。"
+    "三、存在的主要问题及改进措施一是公开内容不够全面。二是加强人员培训。\n"
+)
+
+
+def test_paragraphs_collapsed_body_splits_before_paragraph_openers():
+    paras = [p.text for p in split_paragraphs(_ONE_LINE_LEGACY, outline(_ONE_LINE_LEGACY)) if not p.is_heading]
+    assert nfkc("2012年，我局认真落实《条例》要求，扎实推进政府信息公开工作，全年公开信息120条。") in paras
+    assert nfkc("2012年，我局未收取检索、复制等费用。") in paras
+    # not in the problems part, where each paragraph is an item
+    assert nfkc("一是公开内容不够全面。二是加强人员培训。") in paras
+
+
+def test_paragraphs_lined_body_keeps_paragraphs_whole_at_openers():
+    lined = _ONE_LINE_LEGACY.replace("。二、", "。\n二、").replace("。三、", "。\n三、")
+    paras = [p.text for p in split_paragraphs(lined, outline(lined)) if not p.is_heading]
+    assert "我局规范了申请受理流程。2012年,我局共受理申请3件,均已按期答复。2012年,我局未收取检索、复制等费用。" in paras
