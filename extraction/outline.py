@@ -39,8 +39,9 @@ _TITLE_STOP = re.compile(r"[,，。:：;；!?！？(（\d\s]|第[一二三四五
 _TERMINATOR_BEFORE = "。！？!?；;”\"」）)"
 _CN_NUM = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 
+# A leading lookahead of the first characters lets sre skip to them (see figures._NUMBER).
 _HEADING_AT = re.compile(
-    r"(?P<marker>第(?P<pn>[一二三四五六七八九十]{1,3})部分\s*[、.．:：]?|(?P<num>[一二三四五六七八九十]{1,3})\s*[、.．])\s*"
+    r"(?=[第一二三四五六七八九十])(?P<marker>第(?P<pn>[一二三四五六七八九十]{1,3})部分\s*[、.．:：]?|(?P<num>[一二三四五六七八九十]{1,3})\s*[、.．])\s*"
 )
 # Bare titles accepted without a number, alone on their line.
 _BARE_TITLE = re.compile(
