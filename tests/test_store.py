@@ -52,8 +52,9 @@ def test_store_failure_recorded_with_code(sqlite_url, not_a_report_bytes):
         assert s.get(Document, doc.id).error_code == "not_a_report"
 
 
-def test_store_postgres_roundtrip(postgres_url, report_2019_bytes):
-    with session(postgres_url) as s:
+def test_store_postgres_roundtrip(fresh_postgres_url, report_2019_bytes):
+    # a database of its own: "created" must not depend on what another run stored before
+    with session(fresh_postgres_url) as s:
         doc, created = store_file(s, report_2019_bytes, "pg.txt")
         s.commit()
         again, created_again = store_file(s, report_2019_bytes, "pg.txt")
