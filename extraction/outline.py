@@ -338,12 +338,16 @@ def find_title(text: str, start: int) -> tuple[str, int, int]:
         prev_start = text.rfind("\n", 0, prev_end) + 1
         prev = text[max(prev_start, start):prev_end].strip()
         if prev and len(prev) <= 40 and "。" not in prev and (
-                _STARTS_WITH_YEAR.fullmatch(title) or (m.start() == line_start and _ENDS_WITH_YEAR.search(prev))):
+                (_STARTS_WITH_YEAR.fullmatch(title) and not _YEAR_THEN_AGENCY.match(title))
+                or (m.start() == line_start and _ENDS_WITH_YEAR.search(prev))):
             return prev + title, max(prev_start, start), end
     return title, line_start, end
 
 
 _STARTS_WITH_YEAR = re.compile(r"\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?[^\n]*")
+# "2023年某某局政府信息公开…" names its agency after the year: the line above it is no part of it
+# (a converter's "正文" marker, a site name)
+_YEAR_THEN_AGENCY = re.compile(r"\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?\s*[\u4e00-\u9fff]{2,}?\s*(?:政府信息公开|政务公开)")
 _ENDS_WITH_YEAR = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?$")
 
 
