@@ -253,7 +253,9 @@ def pipe_rows(text: str, lo: int, hi: int) -> list[CRow] | None:
     pos = lo
     n_pipe = 0
     for line in text[lo:hi].split("\n"):
-        if "|" in line:
+        if "|" in line and _MD_SEPARATOR.match(line):
+            n_pipe += 1  # a markdown header's |---| line: a table, but no row of blank cells
+        elif "|" in line:
             # rows recur (a row of zeros, the header rows): a line's cells are cut once, at offset 0
             rel = _LINE_SEGMENTS.get(line)
             if rel is None:
@@ -270,6 +272,7 @@ def pipe_rows(text: str, lo: int, hi: int) -> list[CRow] | None:
 
 
 _LINE_SEGMENTS: dict[str, list] = {}
+_MD_SEPARATOR = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?$")
 
 
 # ==================================================================================== 表三
