@@ -125,3 +125,16 @@ def test_tables_active_rows_outside_a_partial_pipe_table_are_read_too():
     ad = tables["active_disclosure"]
     assert ad["normative_documents"] == {"issued": 7, "repealed": 0, "in_force": 21}
     assert ad["licensing"] == {"decisions": 31} and ad["punishment"] == {"decisions": 2}
+
+
+def test_tables_active_labels_with_long_notes_keep_their_numbers():
+    # some provinces' 2019 form adds a row "其他主动公开文件" after 规范性文件, and long notes to the labels
+    from extraction.table_layouts import read_active_text
+
+    text = ("第二十条第（一）项\n信息内容\n本年新\n制作数量\n本年新\n公开数量\n对外公开总数量\n"
+            "规章（设区的市人民政府填写）\n0\n0\n0\n规范性文件（行政机关制定的决定、通告、意见、通知，以及标题采用“办法”"
+            "“细则”“规程”等字样的公文，一般情况下属于规范性文件）\n12\n3\n40\n"
+            "其他主动公开文件（除规范性文件以外的主动公开文件）\n0\n0\n0\n")
+    res = read_active_text(text, 0, len(text), "2019")
+    assert res.data["regulations"] == {"new_made": 0, "new_published": 0, "total_published": 0}
+    assert res.data["normative_documents"] == {"new_made": 12, "new_published": 3, "total_published": 40}
