@@ -773,19 +773,28 @@ _PROBLEMS_HEADING = re.compile(r"存在的?(?:主要)?(?:问题|不足)|主要�
 _IMPROVEMENTS_HEADING = re.compile(r"改进|整改|下一步|(?:工作)?(?:打算|计划|思路)|努力方向|下阶段|措施")
 
 
+def _half_named(heading: str) -> str | None:
+    """The half a sub-heading names; None for neither, or both side by side ("问题及改进措施"):
+    such a heading ends the half before it and says nothing. "问题的整改情况" is about the
+    fixes: the word it ends on, after the problems it refers to, decides."""
+    problems, improvements = _PROBLEMS_HEADING.search(heading), _IMPROVEMENTS_HEADING.search(heading)
+    if problems and improvements:
+        between = heading[problems.end():improvements.start()]
+        if improvements.start() >= problems.end() and not _BOTH_HALVES.fullmatch(between):
+            return "improvements"
+        return None
+    return "problems" if problems else "improvements" if improvements else None
+
+
+_BOTH_HALVES = re.compile(r"\s*(?:及|和|与|、|以及|及其)\s*")
+
+
 def label_by_subheading(paragraphs: list, headings: list, labels: list[dict]) -> None:
     """Where the problems-and-improvements part is split by sub-headings that name its halves,
     a paragraph under "存在的问题" is a problem and one under "改进措施" an improvement: the
     report says so, whatever a short item's words suggest ("2.政策解读形式单一。" read alone looks
     like a plan). Only problems and improvements trade places; other labels stay."""
-    marks = []
-    for h in headings:
-        if h.section != "problems_improvements":
-            continue
-        problems, improvements = _PROBLEMS_HEADING.search(h.text), _IMPROVEMENTS_HEADING.search(h.text)
-        # a heading that names both halves, or neither, ends the one before it and says nothing
-        marks.append((h.start, None if bool(problems) == bool(improvements) else
-                      "problems" if problems else "improvements"))
+    marks = [(h.start, _half_named(h.text)) for h in headings if h.section == "problems_improvements"]
     # A crawled page runs a sub-heading into its text: "（一）存在的不足本年度…". Such a
     # paragraph marks its half as a heading would, from the paragraph itself on.
     marks += [(p.start, half) for p in paragraphs

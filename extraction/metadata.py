@@ -62,9 +62,36 @@ def agency(text: str, outline: Outline) -> str | None:
     m = re.search(r"(?:本报告由|由)([\u4e00-\u9fff]{3,30}?(?:人民政府|局|委员会|中心|办公室|管委会))", text[:3000])
     if m:
         return m.group(1)
+    named = _named_in_preamble(text[:3000])
+    if named:
+        return _full_form(named, text)
     # the signature under the report: "某某县财政局\n2023年1月20日"
     signatures = _SIGNATURE.findall(text, max(0, outline.body_end - 400), outline.body_end)
     return signatures[-1] if signatures else None
+
+
+# The report named inside the preamble: "现公布某某县某某镇人民政府2020年政府信息公开工作年度报告",
+# "某某镇政府编制2020年政府信息公开年度报告"; not a notice about reports ("…年度报告有关事项的通知").
+_NAMED_REPORT = re.compile(r"([\u4e00-\u9fff]{2,30}?)(?:编制了?)?\s*(?:19|20)\d{2}\s*年度?\s*(?:政府信息公开|政务公开)"
+                           r"(?:工作)?(?:年度)?(?:报告|年报)(?!有关|的通知|编制|工作的|格式)")
+_CLAUSE_LEAD = re.compile(r"^.*(?:现将|特将|公布|发布|予以)")
+
+
+def _named_in_preamble(head: str) -> str | None:
+    for m in _NAMED_REPORT.finditer(head):
+        if head[max(0, m.start() - 1):m.start()] == "《":
+            continue
+        name = _CLAUSE_LEAD.sub("", m.group(1))
+        if len(name) >= 3 and _AGENCY_SUFFIX.search(name):
+            return name
+    return None
+
+
+def _full_form(name: str, text: str) -> str:
+    """"某某镇政府" is "某某镇人民政府" where the report writes it so."""
+    if name.endswith("政府") and not name.endswith("人民政府") and name[:-2] + "人民政府" in text:
+        return name[:-2] + "人民政府"
+    return name
 
 
 _SIGNATURE = re.compile(

@@ -244,6 +244,27 @@ def _in_template_order(cands: list[Section]) -> list[Section]:
     return [c for c in cands if c.kind not in _RANK or id(c) in keep]
 
 
+def _with_lost_problems_heading(text: str, sections: list[Section], body_end: int) -> list[Section]:
+    """A problems part whose heading the extraction lost ("五、存在的主要问题…") still opens with its
+    sub-heading ("（一）主要问题", "（一）上年问题的改进情况") after the last table: the part starts
+    there, the sub-heading kept in its body (it tells problems from improvements)."""
+    if any(s.kind == "problems_improvements" for s in sections):
+        return sections
+    tables = [i for i, s in enumerate(sections) if s.kind in TABLE_KINDS - {"statistics"}]
+    if not tables:
+        return sections
+    i = tables[-1]
+    hi = sections[i + 1].start if i + 1 < len(sections) else body_end
+    for m in _MINOR_HEADING_AT.finditer(text, sections[i].body_start, hi):
+        line_end = text.find("\n", m.end())
+        line_end = hi if line_end < 0 else min(line_end, hi)
+        line = text[m.start():line_end].strip()
+        if len(line) <= 40 and "。" not in line and classify_title(text[m.end():line_end]) == "problems_improvements":
+            lost = Section("problems_improvements", line, m.start(), m.start(), -1)
+            return sections[:i + 1] + [lost] + sections[i + 1:]
+    return sections
+
+
 def detect_generation(text: str, year: int | None = None) -> str:
     if _GENERATION_2021.search(text):
         return "2021"
@@ -344,12 +365,16 @@ def find_title(text: str, start: int) -> tuple[str, int, int]:
         prev_start = text.rfind("\n", 0, prev_end) + 1
         prev = text[max(prev_start, start):prev_end].strip()
         if prev and len(prev) <= 40 and "。" not in prev and (
-                _STARTS_WITH_YEAR.fullmatch(title) or (m.start() == line_start and _ENDS_WITH_YEAR.search(prev))):
+                (_STARTS_WITH_YEAR.fullmatch(title) and not _YEAR_THEN_AGENCY.match(title))
+                or (m.start() == line_start and _ENDS_WITH_YEAR.search(prev))):
             return prev + title, max(prev_start, start), end
     return title, line_start, end
 
 
 _STARTS_WITH_YEAR = re.compile(r"\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?[^\n]*")
+# "2023年某某局政府信息公开…" names its agency after the year: the line above it is no part of it
+# (a converter's "正文" marker, a site name)
+_YEAR_THEN_AGENCY = re.compile(r"\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?\s*[\u4e00-\u9fff]{2,}?\s*(?:政府信息公开|政务公开)")
 _ENDS_WITH_YEAR = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?$")
 
 
@@ -376,6 +401,7 @@ def outline(text: str, year: int | None = None) -> Outline:
                  if s.start < body_end]
         if len(other) > len(sections):
             sections = other
+    sections = _with_lost_problems_heading(text, sections, body_end)
     for i, s in enumerate(sections):
         s.end = sections[i + 1].start if i + 1 < len(sections) else body_end
     return Outline(detect_generation(text, year), body_start, title, title_start, title_end, sections, body_end)

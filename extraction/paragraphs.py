@@ -330,7 +330,7 @@ def itemize(texts: list[str], kind: str) -> list[str]:
     for k, text in enumerate(texts):
         if text[-1] in ":：":
             continue  # a lead-in: "…存在以下问题："
-        if enumerated_at and k < enumerated_at[0] and _LEAD_IN.match(text):
+        if enumerated_at and k < enumerated_at[0] and (_LEAD_IN.match(text) or _ANNOUNCES_LIST.search(text)):
             continue  # a lead-in without its colon: "针对上述问题，我县…推动工作再上新台阶；" then 一是…
         enumerated = _split_enumerated(text)
         if enumerated:
@@ -373,6 +373,8 @@ def _itemize_single(text: str, kind: str) -> list[str]:
 
 
 _LEAD_IN = re.compile(r"(?:针对(?:上述|以上|存在的?|这些)|下一步|今后|下阶段|为此|对此)")
+# "…重点采取如下改进措施。": a sentence that announces the list after it
+_ANNOUNCES_LIST = re.compile(r"(?:如下|以下)[^。；;，,]{0,10}[。:：；;]?$")
 _RUN_IN_HEADING = re.compile(r"^[(（][一二三四五六七八九十][)）][^:：。,，]{0,14}[:：]")
 
 

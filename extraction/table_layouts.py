@@ -253,7 +253,9 @@ def pipe_rows(text: str, lo: int, hi: int) -> list[CRow] | None:
     pos = lo
     n_pipe = 0
     for line in text[lo:hi].split("\n"):
-        if "|" in line:
+        if "|" in line and _MD_SEPARATOR.match(line):
+            n_pipe += 1  # a markdown header's |---| line: a table, but no row of blank cells
+        elif "|" in line:
             # rows recur (a row of zeros, the header rows): a line's cells are cut once, at offset 0
             rel = _LINE_SEGMENTS.get(line)
             if rel is None:
@@ -270,6 +272,7 @@ def pipe_rows(text: str, lo: int, hi: int) -> list[CRow] | None:
 
 
 _LINE_SEGMENTS: dict[str, list] = {}
+_MD_SEPARATOR = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?$")
 
 
 # ==================================================================================== 表三
@@ -1161,6 +1164,16 @@ def _find_ad_labels(s: str, rdefs) -> tuple[bool, int, list]:
     return h is not None, begin, labels
 
 
+_LABEL_NOTE = re.compile(r"\s*[(（][^()（）\n]{4,160}[)）]")
+
+
+def _past_note(text: str, end: int, hi: int) -> int:
+    """A row label's end, past the note some forms print after it ("规范性文件（行政机关制定的…
+    一般情况下属于规范性文件）"): its words are no header and end no table."""
+    m = _LABEL_NOTE.match(text, end, hi)
+    return m.end() if m else end
+
+
 def read_active_text(text: str, lo: int, hi: int, generation: str) -> TableRead | None:
     rdefs = _ad_rows(generation)
     sq = Squashed(text, lo, hi, digits=False)
@@ -1178,7 +1191,7 @@ def read_active_text(text: str, lo: int, hi: int, generation: str) -> TableRead 
                                                                         strict=True)]
     if not labels:
         return None
-    labels.sort(key=lambda x: x[1])
+    labels = sorted(((key, a, _past_note(text, b, hi), cols) for key, a, b, cols in labels), key=lambda x: x[1])
     masked = mask_labels(text[lo:hi])
     zone_lo = sq.offset(begin) if h else labels[0][1]
     zone_hi = _zone_end(masked, lo, labels[-1][2], hi, _AD_HEADER_CHARS)

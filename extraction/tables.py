@@ -39,6 +39,8 @@ from .table_layouts import (
     read_statistics_text,
 )
 from .table_template import (
+    AD_ROWS_2019,
+    AD_ROWS_2021,
     APP_ROWS_2019,
     APP_ROWS_2021,
     APPLICATION_COLUMNS,
@@ -64,9 +66,12 @@ _SIGNATURE = {
 def _regions(text: str, sections: list, kind: str) -> list[tuple[int, int]]:
     """Where to look for a table: its section's body, then (heading lost or table elsewhere)
     from its header words to the next section start."""
-    out = [(s.body_start, s.end) for s in sections if s.kind == kind][:1]
-    if out and _SIGNATURE[kind].search(text, out[0][0], out[0][1]):
-        return out
+    own = [(s.body_start, s.end) for s in sections if s.kind == kind]
+    # a prose part named like the section may come first ("三、主动公开工作情况" in the overview)
+    with_header = [r for r in own if _SIGNATURE[kind].search(text, *r)]
+    if with_header:
+        return with_header[:1]
+    out = own[:1]
     m = _SIGNATURE[kind].search(text)
     if m:
         starts = sorted(s.start for s in sections if s.start > m.start())
@@ -96,7 +101,7 @@ def _read(kind: str, text: str, lo: int, hi: int, grids: list[Grid], generation:
             r = _read_rows(kind, prow, generation, facts, "pipe")
             if r is not None:
                 reads.append(r)
-    if not reads or reads[0].missing or reads[0].failures:
+    if not reads or reads[0].missing or reads[0].failures or _partial_active(reads[0], generation):
         r = _read_text(kind, text, lo, hi, generation, facts)
         if r is not None:
             reads.append(r)
@@ -104,7 +109,14 @@ def _read(kind: str, text: str, lo: int, hi: int, grids: list[Grid], generation:
         return None
     if len(reads) == 1:  # score() walks every cell's evidence; nothing to compare
         return reads[0]
-    return min(reads, key=lambda r: r.score())
+    # equally sure: the reading with more cells (the text around a partial table holds the rest)
+    return min(reads, key=lambda r: (r.score(), -len(r.evidence)))
+
+
+def _partial_active(r: TableRead, generation: str) -> bool:
+    """表二 read from rows that hold only some of its blocks: a converter may have made a table
+    of the first block and left the others as text lines."""
+    return r.kind == "active_disclosure" and len(r.data) < len(AD_ROWS_2021 if generation == "2021" else AD_ROWS_2019)
 
 
 def _read_rows(kind, rows, generation, facts, layout):

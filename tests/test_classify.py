@@ -310,3 +310,22 @@ def test_classify_a_run_in_sub_heading_marks_its_half_from_its_own_paragraph_on(
     label_by_subheading(narrative, [], labels)
     # the last one's marker numbers an item: "工作计划" further on does not make it a heading
     assert [lab["label"] for lab in labels] == ["problems", "problems", "problems", "improvements", "improvements"]
+
+
+@pytest.mark.parametrize("heading, expected", [("（一）上年度存在问题的整改情况", "improvements"),
+                                               ("（一）2022年工作中存在问题的改进情况", "improvements"),
+                                               ("（一）存在的主要问题及改进措施", "problems")])
+def test_classify_a_sub_heading_about_fixing_problems_names_the_improvements(heading, expected):
+    # "问题的改进情况" is about the fixes; "问题及改进措施" names both halves and says nothing
+    from extraction.classify import label_by_subheading
+    from extraction.paragraphs import Paragraph
+
+    part = "problems_improvements"
+    headings = [Paragraph(heading, 0, 20, part, True)]
+    narrative = [Paragraph("一是更好发挥门户网站作用。聚焦重点领域集中发布政策。", 22, 50, part)]
+    spans = [{"start": 22, "end": 35, "label": "problems", "text": "一是更好发挥门户网站作用。"},
+             {"start": 35, "end": 50, "label": "improvements", "text": "聚焦重点领域集中发布政策。"}]
+    labels = [{"label": "problems", "confidence": 0.6, "spans": spans}]
+    label_by_subheading(narrative, headings, labels)
+    assert labels[0]["label"] == expected
+    assert (labels[0]["spans"] is None) == (expected == "improvements")

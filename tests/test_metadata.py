@@ -84,3 +84,24 @@ def test_metadata_title_after_a_pages_metadata_table():
                                    "某某县财政局政府信息公开工作年度报告\n2023年1月20日"])
 def test_metadata_publication_date_is_not_the_year_reported(dated):
     assert meta(dated + _BODY) == ("某某县财政局", 2022)
+
+
+def test_metadata_word_above_a_title_that_names_its_agency_is_not_prepended():
+    # a PDF conversion's "正文" marker above a wrapped title that already names the agency
+    text = "正文\n2023 年某某市水务局政府信息公开\n工作年度报告\n根据《条例》要求编制本报告。" + _BODY
+    o = outline(text)
+    assert o.title == "2023 年某某市水务局政府信息公开工作年度报告"
+    assert meta(text) == ("某某市水务局", 2023)
+
+
+@pytest.mark.parametrize("preamble, expected", [
+    ("根据《条例》要求，现公布某某县青石镇人民政府2020年政府信息公开工作年度报告。", "某某县青石镇人民政府"),
+    ("根据《条例》和上级通知要求，青石镇人民政府编制2020年政府信息公开年度报告。", "青石镇人民政府"),
+])
+def test_metadata_agency_named_in_the_preamble_when_there_is_no_title(preamble, expected):
+    assert meta(preamble + _BODY) == (expected, 2020)
+
+
+def test_metadata_agency_short_form_expanded_to_the_full_name_in_the_text():
+    text = ("按照上级通知要求，青石镇政府编制2020年政府信息公开年度报告。如有疑问请与青石镇人民政府联系。" + _BODY)
+    assert meta(text)[0] == "青石镇人民政府"

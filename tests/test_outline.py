@@ -97,3 +97,23 @@ def test_outline_glued_standard_title_ends_where_the_title_ends():
     last = outline(text).sections[-1]
     assert (last.kind, last.heading) == ("other_matters", "六、其他需要报告的事项")
     assert text[last.body_start:].startswith("本年度无其他")
+
+
+def test_outline_problems_section_whose_heading_was_lost_starts_at_its_sub_heading():
+    # the converter dropped "五、存在的主要问题及改进情况"; its sub-headings follow the 表四 numbers
+    text = ("某某市水务局2023年政府信息公开工作年度报告\n一、总体情况\n本年度推进公开。\n二、主动公开政府信息情况\n"
+            "规章 0 0 0\n三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量 1 0 0 0 0 0 1\n"
+            "四、政府信息公开行政复议、行政诉讼情况\n0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n（一）主要问题\n公开栏目不够完善。\n"
+            "（二）改进情况\n一是调整栏目。\n六、其他需要报告的事项\n无。\n")
+    o = outline(text)
+    assert [s.kind for s in o.sections] == ["overview", "active_disclosure", "applications", "review_litigation",
+                                            "problems_improvements", "other_matters"]
+    lost = o.sections[4]
+    assert text[lost.start:].startswith("（一）主要问题") and lost.body_start == lost.start
+    assert "（一）主要问题" not in text[o.sections[3].start:o.sections[3].end]
+
+
+def test_outline_no_problems_section_from_a_sub_heading_inside_the_overview():
+    text = ("某某市水务局2023年政府信息公开工作年度报告\n一、总体情况\n（一）主要问题\n本年度推进公开。\n"
+            "二、主动公开政府信息情况\n规章 0 0 0\n三、收到和处理政府信息公开申请情况\n")
+    assert kinds(text) == ["overview", "active_disclosure", "applications"]

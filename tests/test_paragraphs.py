@@ -1,5 +1,7 @@
 import unicodedata
 
+import pytest
+
 from extraction.outline import outline
 from extraction.paragraphs import itemize, split_paragraphs
 
@@ -72,6 +74,13 @@ def test_paragraphs_items_skip_a_lead_in_without_its_colon():
     assert itemize(texts, "improvements") == ["丰富解读形式，增加图解和视频解读", "加强业务培训，提高答复质量"]
     # an unenumerated measure is kept as one
     assert len(itemize(["本局将加强业务培训。"], "improvements")) == 1
+
+
+@pytest.mark.parametrize("lead", ["针对2022年工作中存在的主要问题，重点采取如下改进措施。",
+                                  "对照上年度发现的不足，本局采取了以下措施。"])
+def test_paragraphs_items_skip_a_lead_in_that_names_the_problems_or_announces_the_list(lead):
+    texts = [lead, "一是丰富解读形式，增加图解和视频解读。", "二是加强业务培训，提高答复质量。"]
+    assert itemize(texts, "improvements") == ["丰富解读形式，增加图解和视频解读", "加强业务培训，提高答复质量"]
 
 
 _SUB_HEADED = nfkc("某某县财政局2022年政府信息公开工作年度报告\n一、总体情况\n（一）加强组织领导。\n成立领导小组，明确专人负责公开工作。\n"

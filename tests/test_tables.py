@@ -1,6 +1,6 @@
 """The table readers on small hand-written inputs (every text here is written for the test)."""
 from extraction.document import Grid
-from extraction.table_layouts import grid_rows, read_applications_rows, read_review_rows
+from extraction.table_layouts import grid_rows, pipe_rows, read_applications_rows, read_review_rows
 from extraction.tables import (
     APP_ROWS_2021,
     application_identity_failures,
@@ -79,3 +79,62 @@ def test_tables_extract_uses_section_regions(report_2019_text):
     assert tables["readings"]["applications"]["outcome"] == "read"
     ev = tables["evidence"]["applications.new_received[3]"]
     assert report_2019_text[ev["start"]:ev["end"]] == "1" and ev["status"] == "read"
+
+
+def test_tables_markdown_separator_rows_are_no_table_rows():
+    # a converter's markdown: the |---| line under each header is no row of blank cells
+    text = ("| 维持 | 纠正 | 结果 | 审结 | 维持 | 纠正 | 结果 | 审结 | 维持 | 纠正 | 结果 | 审结 |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+            "| 2 | 0 | 1 | 0 | 3 | 1 | 0 | 0 | 0 | 1 | 0 | 0 | 0 | 0 | 0 |\n"
+            "|:---|---:|:---:|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+    rows = pipe_rows(text, 0, len(text))
+    assert len(rows) == 2
+    res = read_review_rows(rows, [], "pipe")
+    assert res.data == {"review": [2, 0, 1, 0, 3], "litigation_direct": [1, 0, 0, 0, 1],
+                        "litigation_after_review": [0] * 5}
+
+
+def test_tables_read_from_the_section_of_its_kind_that_holds_the_table():
+    # a prose part named like the table's section comes first; its figures are no table row
+    from extraction.outline import outline
+
+    text = ("某某市科技局2024年政府信息公开工作年度报告\n一、总体情况\n本年度推进公开。\n"
+            "二、主动公开工作情况\n全年发布信息 300 件，其中行政规范性文件 9 件；规划文件 2 件。\n"
+            "三、主动公开政府信息情况\n第二十条第（一）项\n信息内容 本年制发件数 本年废止件数 现行有效件数\n"
+            "规章 0 0 0\n行政规范性文件 9 1 40\n第二十条第（五）项\n信息内容 本年处理决定数量\n行政许可 5\n"
+            "四、收到和处理政府信息公开申请情况\n")
+    o = outline(text)
+    assert [s.kind for s in o.sections][:3] == ["overview", "active_disclosure", "active_disclosure"]
+    tables, _ = extract_tables(text, o.sections, o.generation, [])
+    ad = tables["active_disclosure"]
+    assert ad["regulations"] == {"issued": 0, "repealed": 0, "in_force": 0}
+    assert ad["normative_documents"] == {"issued": 9, "repealed": 1, "in_force": 40}
+
+
+def test_tables_active_rows_outside_a_partial_pipe_table_are_read_too():
+    # a converter made a pipe table of the first block only; the other blocks stayed text lines
+    from extraction.outline import outline
+
+    text = ("某某市科技局2024年政府信息公开工作年度报告\n一、总体情况\n本年度推进公开。\n"
+            "二、主动公开政府信息情况\n第二十条第（五）项\n信息内容本年处理决定数量\n行政许可 31\n"
+            "第二十条第（六）项\n信息内容本年处理决定数量\n行政处罚 2\n行政强制 0\n"
+            "| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n|---|---|---|---|\n"
+            "| 规章 | 0 | 0 | 0 |\n| 行政规范性文件 | 7 | 0 | 21 |\n三、收到和处理政府信息公开申请情况\n")
+    o = outline(text)
+    tables, _ = extract_tables(text, o.sections, o.generation, [])
+    ad = tables["active_disclosure"]
+    assert ad["normative_documents"] == {"issued": 7, "repealed": 0, "in_force": 21}
+    assert ad["licensing"] == {"decisions": 31} and ad["punishment"] == {"decisions": 2}
+
+
+def test_tables_active_labels_with_long_notes_keep_their_numbers():
+    # some provinces' 2019 form adds a row "其他主动公开文件" after 规范性文件, and long notes to the labels
+    from extraction.table_layouts import read_active_text
+
+    text = ("第二十条第（一）项\n信息内容\n本年新\n制作数量\n本年新\n公开数量\n对外公开总数量\n"
+            "规章（设区的市人民政府填写）\n0\n0\n0\n规范性文件（行政机关制定的决定、通告、意见、通知，以及标题采用“办法”"
+            "“细则”“规程”等字样的公文，一般情况下属于规范性文件）\n12\n3\n40\n"
+            "其他主动公开文件（除规范性文件以外的主动公开文件）\n0\n0\n0\n")
+    res = read_active_text(text, 0, len(text), "2019")
+    assert res.data["regulations"] == {"new_made": 0, "new_published": 0, "total_published": 0}
+    assert res.data["normative_documents"] == {"new_made": 12, "new_published": 3, "total_published": 40}
