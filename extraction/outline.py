@@ -52,7 +52,8 @@ _BARE_TITLE = re.compile(
     r"|政府信息公开(?:工作)?(?:情况)?统计表|附表)$"
 )
 
-_ATTACHED_STATS = re.compile(r"(?:附件|附表)\s*\d{0,2}\s*[:：]\s*[^。，,；;:：\n]{0,40}?统计表")
+_ATTACHED_STATS = re.compile(r"(?:附件|附表)\s*\d{0,2}\s*[:：]\s*[^。，,；;:：\n]{0,40}?统计表"
+                             r"|[^。，,；;:：\s]{1,40}?统计表(?=\s*指标名称)")
 
 # A short line that may hold a bare title: every _BARE_TITLE ends in one of 述况施项表 before any
 # 。:： and spaces, so other lines are skipped inside the regex engine (one-cell-per-line tables
@@ -151,7 +152,8 @@ def _candidates(text: str, start: int) -> list[Section]:
         section = _titled_section(text, i, m.end(), line_end, title, number)
         if section is not None:
             found.append(section)
-    # An attached 统计表 glued into a one-line crawl ("…二○一二年二月二十日 附件1：某县…统计表 指标名称…").
+    # An attached 统计表 glued into a one-line crawl ("…二○一二年二月二十日 附件1：某县…统计表 指标名称…"),
+    # or its bare title right before the table's header row.
     for m in _ATTACHED_STATS.finditer(text, start):
         before = text[max(start, m.start() - 1):m.start()]
         if not before or before.isspace() or before in _TERMINATOR_BEFORE:

@@ -101,6 +101,9 @@ def test_outline_attachment_statistics_heading_mid_line():
                                            "problems_improvements", "statistics"]
     stats = o.sections[-1]
     assert stats.heading.startswith("附件1") and stats.heading.endswith("统计表")
+    # without the 附件 label: the title before the table's header row
+    bare = text.replace("附件1：", "")
+    assert outline(bare).sections[-1].heading == "某县人民政府2012年政府信息公开情况统计表"
     # the preamble's list of parts names the 统计表 too, but is no heading
     text2 = "某县2012年政府信息公开工作年度报告 本报告由概述和政府信息公开情况统计表共两个部分组成。一、概述 全县推进。"
     assert kinds(text2) == ["overview"]
