@@ -759,6 +759,8 @@ def _mixed_spans(paragraph, sent_labels: list[tuple[int, int, str, float]]) -> l
     labels = [r[2] for r in merged]
     if not set(labels) <= {"problems", "improvements"} or (len(merged) >= 2 and labels[0] != "problems"):
         return None
+    if labels[-1:] != ["improvements"]:  # a problem left without its fix: a misread sentence in a list
+        return None
     if tail is not None:
         merged.append(tail)
     if len(merged) < 2 or any(r[1] - r[0] < 12 for r in merged):

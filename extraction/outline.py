@@ -36,6 +36,7 @@ _TOP_MARKER = r"(?:第[一二三四五六七八九十]{1,3}部分|[一二三四�
 _TITLE_END_WORDS = ("情况统计表", "统计表", "附表", "情况", "概述", "概况", "事项", "措施", "计划", "问题",
                     "不足", "方向", "打算", "改进", "整改", "工作")
 _TITLE_STOP = re.compile(r"[,，。:：;；!?！？(（\d\s]|第[一二三四五六七八九十]+条")
+_GAP = re.compile(r"[ \t\u3000]+")
 _TERMINATOR_BEFORE = "。！？!?；;”\"」）)"
 _CN_NUM = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 
@@ -51,6 +52,9 @@ _BARE_TITLE = re.compile(
     r"|(?:政府信息公开工作)?存在的(?:主要)?问题(?:及|和)改进(?:情况|措施)|其[他它]需要报告的事项"
     r"|政府信息公开(?:工作)?(?:情况)?统计表|附表)$"
 )
+
+_ATTACHED_STATS = re.compile(r"(?:附件|附表)\s*\d{0,2}\s*[:：]\s*[^。，,；;:：\n]{0,40}?统计表"
+                             r"|[^。，,；;:：\s]{1,40}?统计表(?=\s*指标名称)")
 
 # A short line that may hold a bare title: every _BARE_TITLE ends in one of 述况施项表 before any
 # 。:： and spaces, so other lines are skipped inside the regex engine (one-cell-per-line tables
@@ -111,6 +115,10 @@ def _title_after(text: str, pos: int, line_end: int) -> str:
     rest = text[pos:line_end]
     stripped = rest.strip()
     if len(stripped) <= 40 and "。" not in stripped and not re.search(r"\d{2,}", stripped):
+        # "其他需要报告的事项 无": a standard title, then a gap, then a short body
+        head = _GAP.split(stripped, maxsplit=1)[0]
+        if head != stripped and _STRONG_TITLE.fullmatch(head):
+            return head
         return stripped.rstrip(":：")
     # A standard title is exactly as long as itself: "其他需要报告的事项本年度无其他需要报告的
     # 事项。" would otherwise run on to the last closing word in the window.
@@ -150,6 +158,12 @@ def _candidates(text: str, start: int) -> list[Section]:
         section = _titled_section(text, i, m.end(), line_end, title, number)
         if section is not None:
             found.append(section)
+    # An attached 统计表 glued into a one-line crawl ("…二○一二年二月二十日 附件1：某县…统计表 指标名称…"),
+    # or its bare title right before the table's header row.
+    for m in _ATTACHED_STATS.finditer(text, start):
+        before = text[max(start, m.start() - 1):m.start()]
+        if not before or before.isspace() or before in _TERMINATOR_BEFORE:
+            found.append(Section("statistics", m.group(0), m.start(), m.end(), -1, None))
     # Bare titles alone on their line.
     for m in _SHORT_LINE.finditer(text[start:]):
         line = m.group(1).strip().rstrip("。:：")
@@ -192,6 +206,47 @@ def _titled_section(text: str, start: int, after: int, line_end: int, title: str
         return None
     body_start = text.find(title, after, line_end) + len(title) if title in text[after:line_end] else line_end
     return Section(kind, text[start:body_start].strip(), start, body_start, -1, number)
+
+
+def _unnamed_parts(text: str, start: int) -> list[Section]:
+    """Numbered headings (一、 at a line start or after a sentence end) whose title names no
+    section kind: a legacy report's parts of its own (审批事项及处理情况, 工作人员及经费支出情况)."""
+    found: list[Section] = []
+    for m in _HEADING_AT.finditer(text, start):
+        if not m.group("num"):
+            continue
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        before = text[line_start:m.start()].strip()
+        if before and before[-1] not in _TERMINATOR_BEFORE:
+            continue
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end < 0 else line_end
+        title = _title_after(text, m.end(), line_end)
+        if not title or len(title) > 30 or not title.endswith(_TITLE_END_WORDS) or _TABLE_ROW.search(title) \
+                or classify_title(title) is not None:
+            continue
+        body_start = text.find(title, m.end(), line_end) + len(title)
+        found.append(Section("other", text[m.start():body_start].strip(), m.start(), body_start, -1,
+                             _CN_NUM.get(m.group("num")[-1:])))
+    return found
+
+
+def _fill_numbered_gaps(sections: list[Section], unnamed: list[Section]) -> list[Section]:
+    """Add the unnamed parts that continue the numbering of the parts found: numbered one after
+    the part before them and one before the part after them (or after the last part). A numbered
+    sub-point inside a section restarts at 一 and fails this."""
+    out = list(sections)
+    for u in unnamed:
+        prev = next((s for s in reversed(out) if s.start < u.start), None)
+        nxt = next((s for s in out if s.start > u.start), None)
+        if prev is None or prev.number is None or u.number != prev.number + 1:
+            continue
+        if nxt is not None and nxt.number != u.number + 1:
+            continue
+        if prev.kind == "statistics":  # rows of the legacy 统计表 are numbered too
+            continue
+        out.insert(out.index(prev) + 1, u)
+    return out
 
 
 def _drop_toc_and_dupes(cands: list[Section], text: str) -> list[Section]:
@@ -395,6 +450,7 @@ def outline(text: str, year: int | None = None) -> Outline:
     scan_from = max(title_end, body_start)
     sections = [s for s in _in_template_order(_drop_toc_and_dupes(_candidates(text, scan_from), text))
                 if s.start < body_end]
+    sections = _fill_numbered_gaps(sections, [u for u in _unnamed_parts(text, scan_from) if u.start < body_end])
     if len(sections) < 3:
         # Not numbered 一、二、: some reports number their parts （一） or 1. at the top level
         other = [s for s in _in_template_order(_drop_toc_and_dupes(_minor_candidates(text, scan_from), text))

@@ -55,7 +55,7 @@ class State:
 
 
 _REPORT_WORDS = re.compile(r"政府信息公开|政务公开|信息公开")
-_REPORT_TITLE = re.compile(r"年度报告|年报|工作报告")
+_REPORT_TITLE = re.compile(r"年度报告|年报|工作报告|公开报告")
 
 
 @registry.stage("outline")
@@ -63,9 +63,9 @@ def _outline(state: State) -> None:
     state.outline = outline(state.doc.text)
     text = state.doc.text
     kinds = {s.kind for s in state.outline.sections}
-    is_report = bool(_REPORT_WORDS.search(text)) and (
-        (bool(state.outline.title) and len(kinds) >= 1) or len(kinds) >= 3
-    )
+    # a title that names no report (a 函 or 通知 filed among the reports) needs the sections to tell
+    titled = bool(_REPORT_TITLE.search(state.outline.title))
+    is_report = bool(_REPORT_WORDS.search(text)) and ((titled and len(kinds) >= 1) or len(kinds) >= 3)
     if not is_report:
         raise GovdigestError("not_a_report", f"{len(kinds)} standard sections found, no report title")
 

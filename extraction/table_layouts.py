@@ -17,6 +17,7 @@ Two shapes of input:
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from itertools import chain, combinations
@@ -1011,6 +1012,18 @@ def _ad_piece(piece: str, col: str) -> bool:
     return col in _AD_DECIMAL and bool(_DEC.fullmatch(piece))
 
 
+# 政府集中采购: what one purchase costs, in 元 (a glued "395" + "73802895.90" is 395 purchases
+# of some 190 000 元 each, not 3 of three billion)
+_TYPICAL_PURCHASE = 1e5
+
+
+def _ad_size(d: dict) -> float:
+    """How far a glued row's cut is from cells of like size, in decades."""
+    if "projects" in d and "amount" in d:
+        return abs(math.log10((1 + d["amount"]) / (1 + d["projects"])) - math.log10(_TYPICAL_PURCHASE))
+    return math.log10(1 + max(abs(v) for v in d.values()))
+
+
 def _ad_glued(raw: str, start: int, key: str, cols: list[str]) -> list[Reading]:
     """Every cut of a glued 表二 row ("4-31058", "11.4184", "693665") into its columns: a sign
     only opens 本年增/减, a decimal point only sits in an amount; the template's soft limits
@@ -1026,15 +1039,18 @@ def _ad_glued(raw: str, start: int, key: str, cols: list[str]) -> list[Reading]:
                  for p, a, b in zip(pieces, bounds, bounds[1:], strict=False)]
         vals = [c.value for c in cells]
         d = dict(zip(cols, vals, strict=True))
-        # what such rows usually hold: 本年增/减 0 or small, 新制作 = 新公开, nothing repealed
+        # what such rows usually hold: 本年增/减 0 or small, 新制作 = 新公开, nothing repealed;
+        # weighed against the size of the largest cell, one unit per decade: "208112" is
+        # 20 8 112 rather than 2 0 8112 (a row's cells are of like size more often than not)
         prior = ((d.get("change", 0) != 0) + (d.get("new_made", 0) != d.get("new_published", 0))
                  + (d.get("repealed", 0) != 0))
+        size = _ad_size(d)
         small = abs(d.get("change", 0))
         multi = sum(1 for p in pieces if len(p.lstrip("+-")) > 1)
         if not _ad_possible(cols, vals):
             continue
         soft = not _ad_plausible(key, cols, vals)
-        out.append(Reading(cells, True, (soft, prior, small, multi, max(abs(v) for v in vals))))
+        out.append(Reading(cells, True, (soft, prior + size, small, multi, max(abs(v) for v in vals))))
     out.sort(key=lambda r: r.cost)
     return out
 

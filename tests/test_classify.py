@@ -329,3 +329,17 @@ def test_classify_a_sub_heading_about_fixing_problems_names_the_improvements(hea
     label_by_subheading(narrative, headings, labels)
     assert labels[0]["label"] == expected
     assert (labels[0]["spans"] is None) == (expected == "improvements")
+
+
+def test_classify_spans_need_a_fix_after_the_problem():
+    """Problem, fix, problem (one sentence inside an enumerated list of shortcomings misread as a
+    plan) is no mixed paragraph: only problem runs each followed by a fix are split."""
+    from extraction.classify import _mixed_spans
+
+    text = "一是公开制度建设还不够健全完善。单位调整后，新的机制正在建立。二是将丰富公开形式并加强宣传。"
+    par = Paragraph(text, 100, 100 + len(text), "problems_improvements")
+    a, b = text.index("单位"), text.index("二是")
+    sents = [(0, a, "problems", 0.9), (a, b, "improvements", 0.8), (b, len(text), "problems", 0.9)]
+    assert _mixed_spans(par, sents) is None
+    fixed = [(0, a, "problems", 0.9), (a, b, "problems", 0.8), (b, len(text), "improvements", 0.9)]
+    assert [s["label"] for s in _mixed_spans(par, fixed)] == ["problems", "improvements"]

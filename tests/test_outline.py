@@ -117,3 +117,49 @@ def test_outline_no_problems_section_from_a_sub_heading_inside_the_overview():
     text = ("某某市水务局2023年政府信息公开工作年度报告\n一、总体情况\n（一）主要问题\n本年度推进公开。\n"
             "二、主动公开政府信息情况\n规章 0 0 0\n三、收到和处理政府信息公开申请情况\n")
     assert kinds(text) == ["overview", "active_disclosure", "applications"]
+
+
+def test_outline_attachment_statistics_heading_mid_line():
+    """A one-line crawl: the 统计表 attachment follows the signature date on the same line."""
+    text = ("某县人民政府2012年政府信息公开工作年度报告 根据条例编制本报告。一、概述 本年度全县推进公开工作。"
+            "二、主动公开政府信息情况 全年主动公开信息三百条。三、依申请公开政府信息情况 全年未收到申请。"
+            "四、存在的主要问题及改进措施 一是队伍不稳定。 二○一三年一月十日 附件1：某县人民政府2012年政府信息公开情况统计表"
+            " 指标名称计量单位2012年度历年累计主动公开信息数条300900")
+    o = outline(text)
+    assert [s.kind for s in o.sections] == ["overview", "active_disclosure", "applications",
+                                           "problems_improvements", "statistics"]
+    stats = o.sections[-1]
+    assert stats.heading.startswith("附件1") and stats.heading.endswith("统计表")
+    # without the 附件 label: the title before the table's header row
+    bare = text.replace("附件1：", "")
+    assert outline(bare).sections[-1].heading == "某县人民政府2012年政府信息公开情况统计表"
+    # the preamble's list of parts names the 统计表 too, but is no heading
+    text2 = "某县2012年政府信息公开工作年度报告 本报告由概述和政府信息公开情况统计表共两个部分组成。一、概述 全县推进。"
+    assert kinds(text2) == ["overview"]
+
+
+def test_outline_numbered_part_with_unknown_title_between_known_parts_is_other():
+    """Legacy reports add parts of their own (审批事项, 人员及经费); numbered in sequence with the
+    standard parts they are sections (kind other), so the part before them ends where they begin."""
+    text = ("某局2013年信息公开年度报告\n一、概述\n本年度我局推进公开工作。\n二、主动公开政府信息情况\n全年公开信息四十条。\n"
+            "三、依申请公开政府信息情况\n全年未收到申请。\n四、审批事项及处理情况\n全年受理审批事项一百件。\n"
+            "五、申请行政复议、提起行政诉讼的情况\n全年未发生复议。\n六、工作人员及信息公开事务支出情况\n兼职人员一人。\n")
+    o = outline(text)
+    assert [(s.kind, s.number) for s in o.sections] == [
+        ("overview", 1), ("active_disclosure", 2), ("applications", 3), ("other", 4), ("review_litigation", 5),
+        ("other", 6)]
+    assert "审批事项" not in text[o.sections[2].body_start:o.sections[2].end]
+    # a numbered sub-point inside a section is not a part: its number does not follow the last part's
+    text2 = ("某局2013年信息公开年度报告\n一、概述\n本年度推进公开。\n二、主动公开政府信息情况\n一、网站建设\n网站运行良好。\n"
+             "三、依申请公开政府信息情况\n未收到申请。\n")
+    assert kinds(text2) == ["overview", "active_disclosure", "applications"]
+
+
+def test_outline_heading_ends_at_the_gap_before_a_short_body():
+    """"六、其他需要报告的事项 无" on one line: the body after the gap is no part of the title."""
+    text = ("某区2020年政府信息公开工作年度报告 根据条例编制。一、总体情况 全区推进公开。"
+            "五、存在的主要问题及改进情况 一是解读不够。二是形式单一。六、其他需要报告的事项 本年度没有")
+    o = outline(text)
+    last = o.sections[-1]
+    assert (last.kind, last.heading) == ("other_matters", "六、其他需要报告的事项")
+    assert text[last.body_start:last.end].strip() == "本年度没有"

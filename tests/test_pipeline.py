@@ -86,3 +86,15 @@ def test_pipeline_sub_headings_say_which_items_are_problems(classifier):
     assert s["improvements"] == ["建立信息发布台账,定期巡查", "丰富解读形式,增加图解视频"]
     labels = {p["text"]: p["label"] for p in s["paragraphs"]}
     assert labels["2.政策解读形式单一。"] == "problems" and labels["无。"] == "other"
+
+
+def test_pipeline_letter_on_the_disclosure_work_is_not_a_report(classifier):
+    """A letter filed among the annual reports: its title names no report, and one section
+    heading (问题及下一步计划) is not enough to call it one."""
+    text = ("标题: 关于2016年政务公开工作任务完成情况的函\n==================== 正文 ====================\n"
+            "市政府办公室： 根据通知要求，现将我县政府信息公开工作任务完成情况函告如下： "
+            "一、工作完成情况 （一）深化公开内容。全年主动公开信息一千条。 "
+            "二、存在问题及下一步工作计划 一是队伍不稳定；二是宣传不够。下一步将加强培训。 某县人民政府办公室 2016年11月2日")
+    with pytest.raises(GovdigestError) as exc:
+        process_bytes(text.encode(), "letter.txt", classifier=classifier)
+    assert exc.value.code == "not_a_report"

@@ -138,3 +138,27 @@ def test_tables_active_labels_with_long_notes_keep_their_numbers():
     res = read_active_text(text, 0, len(text), "2019")
     assert res.data["regulations"] == {"new_made": 0, "new_published": 0, "total_published": 0}
     assert res.data["normative_documents"] == {"new_made": 12, "new_published": 3, "total_published": 40}
+
+
+def test_tables_glued_active_rows_prefer_cells_of_like_size():
+    """A 2019 表二 flattened with no separators: where no zero splits the row, the cut whose
+    cells are of like size wins over one that leaves a huge cell (a real 本年增/减 can be large)."""
+    from extraction.outline import outline
+
+    text = ("二、主动公开政府信息情况 第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量"
+            "规章003规范性文件5454231第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量"
+            "行政许可218537164其他对外管理服务事项206108第二十条第（六）项信息内容上一年项目数量本年增/减处理决定数量"
+            "行政处罚3170-25614行政强制43025第二十条第（八）项信息内容上一年项目数量本年增/减行政事业性收费120"
+            "第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购21748213560.50元三、收到和处理政府信息公开申请情况")
+    o = outline(text, 2020)
+    tables, _ = extract_tables(text, o.sections, o.generation, [])
+    ad = tables["active_disclosure"]
+    assert ad["normative_documents"] == {"new_made": 54, "new_published": 54, "total_published": 231}
+    assert ad["licensing"] == {"previous": 218, "change": 537, "decisions": 164}
+    assert ad["other_services"] == {"previous": 20, "change": 6, "decisions": 108}
+    assert ad["punishment"] == {"previous": 3170, "change": -25, "decisions": 614}
+    # a zero that splits the row still reads as "no change"
+    assert ad["coercion"] == {"previous": 43, "change": 0, "decisions": 25}
+    assert ad["fees"] == {"previous": 12, "change": 0}
+    # purchases of some hundred thousand 元 each, not two of a few hundred million
+    assert ad["procurement"] == {"projects": 217, "amount": 48213560.5}
