@@ -160,7 +160,8 @@ def _candidates(text: str, start: int) -> list[Section]:
             found.append(section)
     # An attached 统计表 glued into a one-line crawl ("…二○一二年二月二十日 附件1：某县…统计表 指标名称…"),
     # or its bare title right before the table's header row.
-    for m in _ATTACHED_STATS.finditer(text, start):
+    first = text.find("统计表", start)  # the pattern tries 40 characters at every position: only near one
+    for m in _ATTACHED_STATS.finditer(text, max(start, first - 80)) if first >= 0 else ():
         before = text[max(start, m.start() - 1):m.start()]
         if not before or before.isspace() or before in _TERMINATOR_BEFORE:
             found.append(Section("statistics", m.group(0), m.start(), m.end(), -1, None))
