@@ -618,12 +618,13 @@ def read_applications_text(text: str, lo: int, hi: int, facts: list) -> TableRea
     K = len(keys)
     zone = masked[zone_lo - lo:zone_hi - lo]
     plain = plain_numbers(zone, zone_lo)
+    anchors = _pipe_anchors(text, zone_lo, zone_hi, keys, has_2021)
     tried_fast = False
     if plain is not None and len(plain[0]) == 7 * K and last_end > plain[1][0]:
         # the common case (seven plain numbers a row, a label after the first number: not a
         # table emitted column by column) is read before any Tok is made
         tried_fast = True
-        if "".join(plain[0]).isdigit():
+        if "".join(plain[0]).isdigit() and _stream_agrees(keys, plain[1], anchors):
             fast = _fast_rows(keys, *plain, has_2021, "stream")
             if fast is not None:
                 return fast
@@ -637,17 +638,26 @@ def read_applications_text(text: str, lo: int, hi: int, facts: list) -> TableRea
         raw_runs = _runs(toks, masked, lo)
         by_column = sum(len(r) for r in raw_runs if len(r) >= K - 1 and len(r) > 7) * 2 > len(toks)
 
+    def label_spans(ks: list[str]) -> list[tuple[str, int, int]]:
+        at = {k: (a, b) for k, a, b in labels}
+        return [(k, a, b) for k, (a, b) in zip(ks, sq.offsets([at[k] for k in ks]), strict=True)]
+
     def candidates():
         # (name, prior, cells per row): the prior breaks ties between readings that break as
         # many identities (a table with few non-zero cells reads "right" in several ways)
         col = int(by_column)
+        if anchors and not _stream_agrees(keys, [t.start for t in toks], anchors):
+            # rows that carry their own label are theirs wherever the stream puts that label
+            # (a converter floats wrapped labels away from their numbers); the others are
+            # taken in label order
+            yield "anchored", 0, _anchored_rows(keys, toks, anchors, masked, lo, label_spans)
         if len(toks) == 7 * K:
             yield "stream", 2 * col, [toks[7 * i:7 * i + 7] for i in range(K)]
         runs = _split_multiples(raw_runs if raw_runs is not None else _runs(toks, masked, lo))
         if len(runs) == K:
             yield "runs", 2 * col, runs
         else:
-            spans = [(k, a, b) for k, (a, b) in zip(keys, sq.offsets([(a, b) for _, a, b in labels]), strict=True)]
+            spans = label_spans(keys)
             yield "runs_after", 2 * col, _assign_runs(runs, spans, after=True)
             yield "runs_before", 2 * col, _assign_runs(runs, spans, after=False)
         if len(toks) == 7 * K:
@@ -660,7 +670,7 @@ def read_applications_text(text: str, lo: int, hi: int, facts: list) -> TableRea
             yield "stream", 2 + col, [toks[7 * pos[i]:7 * pos[i] + 7] for i in range(K)]
             yield "columns", 3 - 3 * col, [[toks[c * K + pos[i]] for c in range(7)] for i in range(K)]
 
-    if len(toks) == 7 * K and not by_column and not tried_fast:
+    if len(toks) == 7 * K and not by_column and not tried_fast and _stream_agrees(keys, [t.start for t in toks], anchors):
         fast = _fast_stream(keys, toks, has_2021)
         if fast is not None:
             return fast
@@ -702,6 +712,67 @@ def read_applications_text(text: str, lo: int, hi: int, facts: list) -> TableRea
         if not res.failures and not res.missing and res.outcome == "read" and prior == 0:
             break
     return best
+
+
+def _pipe_anchors(text: str, lo: int, hi: int, keys: list[str], has_2021: bool) -> dict[str, list[Tok]]:
+    """key -> numbers of the pipe rows in text[lo:hi] whose own label cells name a row of the
+    table (a row named twice names neither). A converter that mixes pipe rows with loose text
+    keeps a row's label and numbers together only inside a pipe row."""
+    rows = pipe_rows(text, lo, hi)
+    if not rows:
+        return {}
+    out: dict[str, list[Tok]] = {}
+    twice: set[str] = set()
+    for row in rows:
+        labels, tail = split_row(row)
+        key = _app_key_of_labels(labels, has_2021)
+        if key is None or key not in keys or len(tail) < 4:
+            continue
+        if key in out:
+            twice.add(key)
+        # an empty cell past the seventh is the converter's, not the table's
+        while len(tail) > 7 and (tail[0].blank or tail[-1].blank):
+            tail = tail[1:] if tail[0].blank else tail[:-1]
+        out[key] = tail
+    for key in twice:
+        del out[key]
+    return out
+
+
+def _stream_agrees(keys: list[str], starts: list[int], anchors: dict[str, list[Tok]]) -> bool:
+    """Reading the stream seven numbers a row in label order gives every anchored row its own numbers."""
+    if not anchors:
+        return True
+    if len(starts) != 7 * len(keys):
+        return False
+    pos = {k: i for i, k in enumerate(keys)}
+    return all(len(t) == 7 and starts[7 * pos[k]] == t[0].start for k, t in anchors.items())
+
+
+def _anchored_rows(keys: list[str], toks: list[Tok], anchors: dict[str, list[Tok]], masked: str, lo: int,
+                   label_spans) -> list[list[Tok]]:
+    """Rows for `keys`: an anchored key's own pipe row; the numbers outside the anchored rows,
+    cut in runs, go to the other keys in label order (run by run after each label when the
+    counts differ)."""
+    spans = sorted((t[0].start, t[-1].end) for t in anchors.values())
+    free: list[list[Tok]] = []
+    prev = -1
+    for i, t in enumerate(toks):
+        if any(a <= t.start < b for a, b in spans):
+            continue
+        gap = masked[toks[prev].end - lo:t.start - lo] if free and prev == i - 1 else "x"
+        if gap.strip(" \t\n|,，.+-"):
+            free.append([t])
+        else:
+            free[-1].append(t)
+        prev = i
+    free = _split_multiples(free)
+    others = [k for k in keys if k not in anchors]
+    if len(free) == len(others):
+        given = dict(zip(others, free, strict=True))
+    else:
+        given = dict(zip(others, _assign_runs(free, label_spans(others), after=True), strict=True)) if others else {}
+    return [anchors[k] if k in anchors else given[k] for k in keys]
 
 
 def _glued_digit_rows(keys: list[str], per_row: list[list[Tok]], layout: str, has_2021: bool) -> TableRead | None:

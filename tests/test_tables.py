@@ -162,3 +162,50 @@ def test_tables_glued_active_rows_prefer_cells_of_like_size():
     assert ad["fees"] == {"previous": 12, "change": 0}
     # purchases of some hundred thousand 元 each, not two of a few hundred million
     assert ad["procurement"] == {"projects": 217, "amount": 48213560.5}
+
+
+def _mixed_conversion_table(floating: dict[str, str]) -> str:
+    """表三 as a PDF-to-markdown converter leaves it: most rows are pipe rows with their label,
+    the rows named in `floating` are unlabelled pipe rows whose label (the value) the converter
+    printed as a loose line further up, before the row of `unavailable_unclear`."""
+    vals = dict.fromkeys(APP_ROWS_2021, 0)
+    vals.update(new_received=30, carried_over=5, granted=10, partially_granted=2, refused_third_party=1,
+                unavailable_not_held=6, unavailable_needs_creation=3, unavailable_unclear=1,
+                rejected_petition=2, rejected_confirmation=4, other=2, total=31, carried_forward=4)
+    labels = {"new_received": "一、本年新收政府信息公开申请数量", "carried_over": "二、上年结转政府信息公开申请数量",
+              "granted": "（一）予以公开", "partially_granted": "（二）部分公开", "refused_state_secret": "1.属于国家秘密",
+              "refused_prohibited": "2.其他法律行政法规禁止公开", "refused_security_stability": "3.危及“三安全一稳定”",
+              "refused_third_party": "4.保护第三方合法权益", "refused_internal": "5.属于三类内部事务信息",
+              "refused_process": "6.属于四类过程性信息", "refused_enforcement_file": "7.属于行政执法案卷",
+              "refused_query": "8.属于行政查询事项", "unavailable_not_held": "1.本机关不掌握相关政府信息",
+              "unavailable_needs_creation": "2.没有现成信息需要另行制作", "unavailable_unclear": "3.补正后申请内容仍不明确",
+              "rejected_petition": "1.信访举报投诉类申请", "rejected_duplicate": "2.重复申请",
+              "rejected_publication": "3.要求提供公开出版物", "rejected_excessive": "4.无正当理由大量反复申请",
+              "rejected_confirmation": "5.要求行政机关确认或重新出具已获取信息",
+              "other_no_correction": "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+              "other_no_fee": "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+              "other": "3.其他", "total": "（七）总计", "carried_forward": "四、结转下年度继续办理"}
+    lines = ["三、收到和处理政府信息公开申请情况", "申请人情况", "| 本列数据的勾稽关系 | 自然人 | 商业企业 | 总计 |", "|---|---|---|---|"]
+    for key in APP_ROWS_2021:
+        if key == "unavailable_unclear":
+            lines += [floating[k] for k in floating]
+        cells = [str(vals[key])] + ["0"] * 5 + [str(vals[key])]
+        label = [] if key in floating else [labels[key]]
+        lines.append("| " + " | ".join(label + cells) + " |")
+    return "\n".join(lines) + "\n四、政府信息公开行政复议、行政诉讼情况\n"
+
+
+def test_tables_pipe_row_label_wins_over_a_floating_label():
+    # two labels float above the 补正后 row; read in label order the rows come out permuted
+    # (every identity still holds), but a pipe row that names itself keeps its numbers
+    text = _mixed_conversion_table({"rejected_confirmation": "5.要求行政机关确认或重新出具已获取信息",
+                                    "other_no_correction": "1.申请人无正当理由逾期不补正、"})
+    res = parse_applications_text(text)
+    rows = res.data["rows"]
+    assert rows["unavailable_unclear"] == [1, 0, 0, 0, 0, 0, 1]
+    assert rows["rejected_petition"] == [2, 0, 0, 0, 0, 0, 2]
+    assert rows["rejected_confirmation"] == [4, 0, 0, 0, 0, 0, 4]
+    assert rows["other_no_correction"] == [0] * 7
+    assert not application_identity_failures(rows) and res.outcome == "read"
+    ev = res.evidence["applications.rejected_confirmation[0]"]
+    assert text[ev["start"]:ev["end"]] == "4"
