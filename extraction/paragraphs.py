@@ -300,11 +300,20 @@ def _sentences(text: str) -> list[str]:
 
 
 def _split_enumerated(text: str) -> list[str] | None:
+    level = _marker_level(text)
+    if level and not _names_the_part(text):
+        # a numbered item: only its siblings ("（一）…（二）…" run together) start items; its
+        # own points (1.… / 一是…) belong to it
+        return _cut(text, [m.start() for m in _ITEM_MARKER.finditer(text) if _marker_level(text[m.start():]) == level])
     for pattern in (_ENUM, _ITEM_MARKER):
         hits = [m.start() for m in pattern.finditer(text)]
         if len(hits) >= 2 or (len(hits) == 1 and hits[0] == 0):
-            return [text[a:b].strip(" ；;。，,") for a, b in zip(hits, hits[1:] + [len(text)], strict=False)]
+            return _cut(text, hits)
     return None
+
+
+def _cut(text: str, hits: list[int]) -> list[str]:
+    return [text[a:b].strip(" ；;。，,") for a, b in zip(hits, hits[1:] + [len(text)], strict=False)]
 
 
 def itemize(texts: list[str], kind: str) -> list[str]:
@@ -326,12 +335,15 @@ def itemize(texts: list[str], kind: str) -> list[str]:
         if len(enumerated) == 1 and body != texts[0] and body.strip():
             return _itemize_single(body.strip(), kind)
     items: list[str] = []
+    texts = _nest_sub_items(texts)
     enumerated_at = [k for k, text in enumerate(texts) if _split_enumerated(text)]
     for k, text in enumerate(texts):
         if text[-1] in ":：":
             continue  # a lead-in: "…存在以下问题："
         if enumerated_at and k < enumerated_at[0] and (_LEAD_IN.match(text) or _ANNOUNCES_LIST.search(text)):
             continue  # a lead-in without its colon: "针对上述问题，我县…推动工作再上新台阶；" then 一是…
+        if enumerated_at and k > enumerated_at[-1] and _STATUS.match(text) and not _PLAN.search(text):
+            continue  # a closing word on where the listed work stands ("目前，…正在有序进行中。"): no measure
         enumerated = _split_enumerated(text)
         if enumerated:
             items.extend(_strip_marker(i) for i in enumerated if len(i) >= 4)
@@ -340,7 +352,51 @@ def itemize(texts: list[str], kind: str) -> list[str]:
     return [i for i in items if i]
 
 
+def _marker_level(text: str) -> int:
+    """Outline level of the marker a text starts with: （一） 1, 1./1、 2, （1） 3; 0 for none."""
+    m = _LEVEL_MARKER.match(text)
+    if m is None:
+        return 0
+    return 1 if m.group(1) else 2 if m.group(2) else 3
+
+
+def _nest_sub_items(texts: list[str]) -> list[str]:
+    """Paragraphs numbered one level below the item before them ("（三）规范公开行为" then
+    "1、…" "2、…") are that item's sub-points: a reader counts （三） once. A part sub-heading
+    in prose ("（二）改进措施。") is no item and keeps the points under it."""
+    out: list[str] = []
+    parent = 0  # level of the item the paragraphs that follow may belong to
+    for text in texts:
+        level = _marker_level(text)
+        if out and parent and level > parent:
+            out[-1] = out[-1] + text
+            continue
+        out.append(text)
+        parent = level if level and not _names_the_part(text) else 0
+    return out
+
+
+def _names_the_part(text: str) -> bool:
+    """"（二）改进措施：…", "（一）存在的主要问题。": the marker heads the part, not one item."""
+    title = _ITEM_TITLE.match(_LEVEL_MARKER.sub("", text, count=1))
+    return bool(title and _PART_WORDS.search(title.group(0)))
+
+
 def _itemize_single(text: str, kind: str) -> list[str]:
+    items = _single_items(text, kind)
+    if kind == "problems" and items:
+        items[0] = _drop_lead_in(items[0])
+    return items
+
+
+def _drop_lead_in(item: str) -> str:
+    """The first shortcoming without the sentence that leads to it ("…取得了一定成效，但仍存在
+    一些不足，如：X有待加强" -> "X有待加强")."""
+    m = _PROBLEM_LEAD_IN.match(item) or _EXAMPLE_OPENER.match(item)
+    return item[m.end():] if m and len(item) - m.end() >= 4 else item
+
+
+def _single_items(text: str, kind: str) -> list[str]:
     parts = [p for p in re.split(r"[；;]", text) if len(p.strip(" 。")) >= 6]
     if len(parts) >= 2:
         return [_strip_marker(p.strip(" 。")) for p in parts]
@@ -376,6 +432,17 @@ _LEAD_IN = re.compile(r"(?:针对(?:上述|以上|存在的?|这些)|下一步|�
 # "…重点采取如下改进措施。": a sentence that announces the list after it
 _ANNOUNCES_LIST = re.compile(r"(?:如下|以下)[^。；;，,]{0,10}[。:：；;]?$")
 _RUN_IN_HEADING = re.compile(r"^[(（][一二三四五六七八九十][)）][^:：。,，]{0,14}[:：]")
+_LEVEL_MARKER = re.compile(r"^\s*(?:([(（][一二三四五六七八九十]{1,2}[)）])|(\d{1,2}[.．、](?!\d))|([(（]\d{1,2}[)）]))")
+_ITEM_TITLE = re.compile(r"[^。:：，,；;]{1,20}")
+_PART_WORDS = re.compile(r"问题|不足|短板|差距|改进|措施|整改|打算|计划|下一步|方向|思路")
+# a paragraph on the present state of things, not a step to take
+_STATUS = re.compile(r"(?:目前|截至目前|截止目前|当前|现阶段|现已)")
+# "…，但仍存在一些不足，如：" / "主要问题表现在："; what follows is the first shortcoming
+_PROBLEM_LEAD_IN = re.compile(
+    r"^[^。；;]*?(?:(?:但|然而|不过)[^。；;，,]{0,4}?存在着?(?:一些|一定的?|以下|如下|诸多)?(?:不足|问题|短板|差距)?(?:之处)?"
+    r"|(?:问题|不足|短板|差距|表现)[^。；;，,:：]{0,6}?[:：])[，,]?(?:(?:如|例如|主要(?:是|表现在|体现在|有))[:：，,]?)?")
+_EXAMPLE_OPENER = re.compile(r"^(?:例如|比如|如)(?![何期实])[:：，,]?")
+_PLAN = re.compile(r"将|要|拟|计划|下一步|今后|继续|进一步|持续")
 
 
 def _strip_marker(item: str) -> str:

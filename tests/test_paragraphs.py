@@ -147,3 +147,31 @@ def test_paragraphs_lined_body_keeps_paragraphs_whole_at_openers():
     lined = _ONE_LINE_LEGACY.replace("。二、", "。\n二、").replace("。三、", "。\n三、")
     paras = [p.text for p in split_paragraphs(lined, outline(lined)) if not p.is_heading]
     assert "我局规范了申请受理流程。2012年,我局共受理申请3件,均已按期答复。2012年,我局未收取检索、复制等费用。" in paras
+
+
+def test_paragraphs_items_closing_status_is_no_item():
+    # after the listed measures, a word on where they stand is no measure of its own
+    texts = ["针对上述不足，本局采取以下措施：一是开设惠企专栏。二是调整公开目录。三是改版政务公开栏目。",
+             "目前，惠企专栏已上线，目录调整和栏目改版正在推进中。"]
+    assert itemize(texts, "improvements") == ["开设惠企专栏", "调整公开目录", "改版政务公开栏目"]
+    # a closing paragraph that still plans something is a measure
+    assert len(itemize(texts[:1] + ["目前正在评估成效，下一步将推广到各乡镇。"], "improvements")) == 4
+
+
+def test_paragraphs_items_sub_points_count_with_their_item():
+    # （二） with points 1.–3. under it is one measure, whether the points are paragraphs or run on
+    texts = ["（一）丰富解读形式。增加图解和视频解读。", "（二）规范办理流程", "1.加强业务培训。", "2.完善审核机制。",
+             "3.开展案卷评查。"]
+    items = itemize(texts, "improvements")
+    assert len(items) == 2 and items[1].startswith("规范办理流程") and "开展案卷评查" in items[1]
+    assert len(itemize(["（一）强化队伍建设。一是加强培训；二是完善考核。", "（二）拓宽公开渠道。"], "improvements")) == 2
+    # a sub-heading that names the part keeps its points as items
+    assert itemize(["（二）改进措施：一是加强培训；二是完善考核。"], "improvements") == ["加强培训", "完善考核"]
+    assert len(itemize(["（一）解读不够及时。（二）栏目更新偏慢。"], "problems")) == 2
+
+
+def test_paragraphs_items_first_problem_without_its_lead_in():
+    text = "本年度本局公开工作取得了一定成绩，但仍存在一些不足，如：解读形式较为单一；栏目更新不够及时。"
+    assert itemize([text], "problems") == ["解读形式较为单一", "栏目更新不够及时"]
+    text = "虽然本局公开工作取得了一定成效，但还存在培训覆盖面不够、答复规范性有待提高等问题。"
+    assert itemize([text], "problems")[0] == "培训覆盖面不够"
