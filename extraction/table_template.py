@@ -379,8 +379,15 @@ _PROSE_RULES: list[tuple[str, re.Pattern, tuple[str, ...]]] = [
     ("prose.applications_answered", re.compile(r"答复|办结|办理完毕|已办理"), ("件",)),
     ("prose.review_total", re.compile(r"行政复议"), ("件",)),
     ("prose.litigation_total", re.compile(r"行政诉讼"), ("件",)),
+    # 表二's 行政规范性文件 row told in prose ("现行有效行政规范性文件698件", "制发规范性文件62件"): no
+    # check (the prose may count 规章 too), only a hint for a glued row's cut (see _AD_FACT_CELLS)
+    ("prose.normative_in_force", re.compile(r"现行有效[^，,。；;]{0,8}规范性文件[^，,。；;]{0,2}$"), ("件",)),
+    ("prose.normative_issued", re.compile(r"(?:制发|印发|出台|制定)[^，,。；;]{0,8}规范性文件[^，,。；;]{0,2}$"), ("件",)),
     ("prose.active_total", re.compile(r"主动公开[^，,。；;]{0,12}(?:政府)?信息|主动公开[^，,。；;]{0,6}文件"), ("条", "件")),
 ]
+# the 表二 cells a prose rule names: (row, column of the 2021 form, column of the 2019 form)
+AD_FACT_CELLS = {"prose.normative_in_force": ("normative_documents", "in_force", "total_published"),
+                 "prose.normative_issued": ("normative_documents", "issued", "new_made")}
 _ABOUT_APPLICATIONS = re.compile(r"申请")
 _OTHER_CHANNEL = re.compile(r"热线|12345|留言|咨询|来信|信件|诉求|投诉件|建议|提案")
 _NOT_COUNT_CONTEXT = re.compile(r"率|%|比|同比|万元|人次|工作日|日内|天|其中|分别")

@@ -162,3 +162,25 @@ def test_tables_glued_active_rows_prefer_cells_of_like_size():
     assert ad["fees"] == {"previous": 12, "change": 0}
     # purchases of some hundred thousand 元 each, not two of a few hundred million
     assert ad["procurement"] == {"projects": 217, "amount": 48213560.5}
+
+
+def test_tables_glued_active_row_follows_the_prose_counts():
+    """A 2021 表二 row glued with no separators ("4115370") has several cuts of like size; the
+    prose that states the counts ("现行有效行政规范性文件370件", "制发规范性文件41件") picks one."""
+    from extraction.figures import extract_figures
+    from extraction.outline import outline
+
+    def read(prose: str) -> dict:
+        text = ("某某区2023年度政府信息公开工作年度报告\n一、总体情况 " + prose + " 二、主动公开政府信息情况"
+                "第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数规章000行政规范性文件4115370"
+                "第二十条第（五）项信息内容本年处理决定数量行政许可812 三、收到和处理政府信息公开申请情况")
+        o = outline(text)
+        figures = [f.as_dict() for f in extract_figures(text, [(0, o.sections[1].start)])]
+        tables, _ = extract_tables(text, o.sections, o.generation, [], figures=figures)
+        return tables["active_disclosure"]["normative_documents"]
+
+    assert read("本年度制发行政规范性文件41件，集中公开现行有效行政规范性文件370件。") == {
+        "issued": 41, "repealed": 15, "in_force": 370}
+    assert read("本年度印发的规范性文件4件。") == {"issued": 4, "repealed": 115, "in_force": 370}
+    # without the prose: fewer repealed than stay in force, and few repealed
+    assert read("本年度推进公开。") == {"issued": 41, "repealed": 15, "in_force": 370}
