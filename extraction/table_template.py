@@ -383,7 +383,9 @@ _PROSE_RULES: list[tuple[str, re.Pattern, tuple[str, ...]]] = [
     # check (the prose may count 规章 too), only a hint for a glued row's cut (see _AD_FACT_CELLS)
     ("prose.normative_in_force", re.compile(r"现行有效[^，,。；;]{0,8}规范性文件[^，,。；;]{0,2}$"), ("件",)),
     ("prose.normative_issued", re.compile(r"(?:制发|印发|出台|制定)[^，,。；;]{0,8}规范性文件[^，,。；;]{0,2}$"), ("件",)),
-    ("prose.active_total", re.compile(r"主动公开[^，,。；;]{0,12}(?:政府)?信息|主动公开[^，,。；;]{0,6}文件"), ("条", "件")),
+    # only words that name no topic between 主动公开 and 信息: "主动公开采购信息25条" is one topic's count
+    ("prose.active_total", re.compile(r"主动公开(?:了|的|各类|各项|各种|政府|政务)*信息|主动公开[^，,。；;]{0,6}文件"),
+     ("条", "件")),
 ]
 # the 表二 cells a prose rule names: (row, column of the 2021 form, column of the 2019 form)
 AD_FACT_CELLS = {"prose.normative_in_force": ("normative_documents", "in_force", "total_published"),

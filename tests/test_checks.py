@@ -161,3 +161,15 @@ def test_checks_prose_review_and_litigation_counted_apart():
     checks = _prose_checks("本年度因政府信息公开申请引起行政复议0件、行政诉讼2件。", _tables(_rows(), review))
     assert {(c["rule"], c["status"]) for c in checks} == {("prose.review_total", "pass"),
                                                          ("prose.litigation_total", "pass")}
+
+
+def test_checks_prose_active_total_is_not_a_topic_count():
+    # "主动公开采购信息12条" counts one topic; the total comes later ("主动公开政府信息900条")
+    text = ("某某县2016年政府信息公开工作年度报告\n一、概述\n本年度累计主动公开采购信息12条、招投标信息30条。\n"
+            "二、主动公开政府信息情况\n全县主动公开政府信息900条。\n六、政府信息公开情况统计表\n"
+            "指标名称 计量单位 本年度 历年累计\n主动公开文件数 条 900 4000\n")
+    o = outline(text)
+    figures = [f.as_dict() for f in extract_figures(text, [(0, o.sections[-1].start)])]
+    tables, _ = extract_tables(text, o.sections, "legacy", [], figures=figures)
+    checks = [c for c in run_checks(tables, figures, text=text, generation="legacy") if c["rule"] == "prose.active_total"]
+    assert [(c["status"], c["found"]) for c in checks] == [("pass", 900)]
