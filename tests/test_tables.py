@@ -184,3 +184,17 @@ def test_tables_glued_active_row_follows_the_prose_counts():
     assert read("本年度印发的规范性文件4件。") == {"issued": 4, "repealed": 115, "in_force": 370}
     # without the prose: fewer repealed than stay in force, and few repealed
     assert read("本年度推进公开。") == {"issued": 41, "repealed": 15, "in_force": 370}
+
+
+def test_tables_glued_statistics_row_in_yuan_is_its_own_row():
+    # a one-line crawl of the legacy 统计表: the fee row's unit is 元, glued like the others
+    from extraction.table_layouts import read_statistics_text
+
+    text = ("七、政府信息公开情况统计表 指标名称计量单位2016年度历年累计主动公开文件数条3125000"
+            "受理依申请公开信息总数条27对申请的答复总数条27政府信息公开收费减免金额元00"
+            "接受行政诉讼、举报数件00行政复议数件01行政诉讼数件00")
+    res = read_statistics_text(text, 0, len(text), [])
+    rows = {r["indicator"]: (r["unit"], r["this_year"], r["cumulative"]) for r in res.data}
+    assert rows["政府信息公开收费减免金额"] == ("元", 0, 0)
+    assert rows["接受行政诉讼、举报数"] == ("件", 0, 0)
+    assert rows["行政复议数"] == ("件", 0, 1)
