@@ -392,6 +392,8 @@ AD_FACT_CELLS = {"prose.normative_in_force": ("normative_documents", "in_force",
                  "prose.normative_issued": ("normative_documents", "issued", "new_made")}
 _ABOUT_APPLICATIONS = re.compile(r"申请")
 _OTHER_CHANNEL = re.compile(r"热线|12345|留言|咨询|来信|信件|诉求|投诉件|建议|提案")
+# a service hall's counts ("开设窗口24个，共受理申请136437件") are licence requests, not disclosure ones
+_SERVICE_HALL = re.compile(r"窗口|审批服务|行政服务中心|政务服务|办件|便民服务")
 _NOT_COUNT_CONTEXT = re.compile(r"率|%|比|同比|万元|人次|工作日|日内|天|其中|分别")
 _AFTER_KEYWORD = {"prose.carried_forward": re.compile(r"^[^，,。；;]{0,4}(?:结转|顺延|转入下)"),
                   "prose.applications_received": re.compile(r"^件?(?:依)?申请"),
@@ -451,6 +453,11 @@ def _clause(text: str, n: int, s: int, e: int) -> tuple[int, int]:
     return a, b
 
 
+def _service_hall(figure: dict) -> bool:
+    sentence = figure.get("text") or ""
+    return "公开" not in sentence and bool(_SERVICE_HALL.search(sentence))
+
+
 def _prose_facts(text: str, figures: list[dict]) -> list[Fact]:
     out: list[Fact] = []
     seen: set[str] = set()
@@ -483,6 +490,8 @@ def _prose_facts(text: str, figures: list[dict]) -> list[Fact]:
             if rule in ("prose.review_total", "prose.litigation_total") and _NOT_TOTAL_BEFORE.search(before):
                 continue
             if rule == "prose.applications_received" and _NOT_RECEIVED_BEFORE.search(before[-8:]):
+                continue
+            if rule in ("prose.applications_received", "prose.applications_answered") and _service_hall(f):
                 continue
             if rule == "prose.review_total" and "诉讼" in before[-4:]:
                 continue

@@ -173,3 +173,11 @@ def test_checks_prose_active_total_is_not_a_topic_count():
     tables, _ = extract_tables(text, o.sections, "legacy", [], figures=figures)
     checks = [c for c in run_checks(tables, figures, text=text, generation="legacy") if c["rule"] == "prose.active_total"]
     assert [(c["status"], c["found"]) for c in checks] == [("pass", 900)]
+
+
+def test_checks_prose_service_hall_requests_are_no_disclosure_requests():
+    # a service hall's "受理申请N件" counts licence requests; the disclosure requests come later
+    rows = _rows(new_received=[6, 0, 0, 0, 0, 0, 6], granted=[6, 0, 0, 0, 0, 0, 6], total=[6, 0, 0, 0, 0, 0, 6])
+    checks = _prose_checks("建立窗口服务大厅，开设窗口20个，共受理申请5000件。本年度收到政府信息公开申请6件。",
+                           _tables(rows))
+    assert [(c["rule"], c["status"], c["found"]) for c in checks] == [("prose.applications_received", "pass", 6)]
