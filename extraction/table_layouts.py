@@ -1536,7 +1536,8 @@ def _clean_stat_name(name: str) -> str:
         name = name[m.end():]
 
 
-_STAT_INDICATOR = re.compile(r"(.+?[数额量])(万元|元|人次|条|件|次|个|篇|项|份|场|人|户|家|天)")
+# an indicator names a count (…数, …金额, …量) or, as a sub-row, where items went out (1.网站公开 条)
+_STAT_INDICATOR = re.compile(r"(.+?(?:[数额量]|公开))(万元|元|人次|条|件|次|个|篇|项|份|场|人|户|家|天)")
 _STAT_HEAD = re.compile(r"^(?:指标名称|计量单位|本?年度|历年累计|累计)+")
 
 

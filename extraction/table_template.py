@@ -112,7 +112,7 @@ STAT_KEYS: list[tuple[str, re.Pattern]] = [
     ("applications_mail", re.compile(r"信函|传真")),
     ("applications_total", re.compile(r"(?:受理|收到).*(?:申请|依申请).*(?:总数|数)$|申请总数")),
     ("partially_granted", re.compile(r"部分公开")),
-    ("refused", re.compile(r"不同意公开|不予公开")),
+    ("refused", re.compile(r"不同意公开|不予公开|否决公开")),
     ("granted", re.compile(r"同意公开")),
     ("not_exist", re.compile(r"不存在|非本机关")),
     ("other_answers", re.compile(r"其他类型答复|其他答复")),

@@ -198,3 +198,19 @@ def test_tables_glued_statistics_row_in_yuan_is_its_own_row():
     assert rows["政府信息公开收费减免金额"] == ("元", 0, 0)
     assert rows["接受行政诉讼、举报数"] == ("件", 0, 0)
     assert rows["行政复议数"] == ("件", 0, 1)
+
+
+def test_tables_statistics_sub_rows_named_without_a_count_word():
+    # sub-rows "1.网站公开 条" name no 数 before their unit; 否决公开 is a refusal
+    from extraction.table_layouts import read_statistics_text
+
+    text = ("附件1：某某县2011年政府信息公开情况统计表 指标名称计量单位2011年度历年累计主动公开信息数条8101900"
+            "其中：1.网站公开条7801700 2.政府公报公开条3040受理依申请公开信息总数条99其中：1.当面申请数条66"
+            "2.电子邮件申请数条33对申请的答复数条99其中：1.同意公开答复数条552.同意部分公开答复数条11"
+            "3.否决公开答复数条33行政复议数条00")
+    res = read_statistics_text(text, 0, len(text), [])
+    rows = {r["indicator"]: (r["this_year"], r["cumulative"], r["key"]) for r in res.data}
+    assert rows["其中:网站公开"][:2] == (780, 1700)
+    assert rows["政府公报公开"][:2] == (30, 40)
+    assert rows["受理依申请公开信息总数"] == (9, 9, "applications_total")
+    assert rows["否决公开答复数"] == (3, 3, "refused")
