@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .outline import TABLE_KINDS, Outline
+from .outline import TABLE_KINDS, Outline, classify_title
 
 _TERMINATORS = "。！？!?；;"
 _CLOSERS = "”\"’』」)）"
@@ -327,7 +327,15 @@ def itemize(texts: list[str], kind: str) -> list[str]:
             return _itemize_single(body.strip(), kind)
     items: list[str] = []
     enumerated_at = [k for k, text in enumerate(texts) if _split_enumerated(text)]
+    sub_family = None  # the marker family of a sub-list opened inside the item before
     for k, text in enumerate(texts):
+        family = _marker_family(text)
+        if sub_family is not None and family == sub_family:
+            continue  # "2、…" after "（三）规范公开行为1、…": a sub-point of item (三)
+        sub_family = _sub_list_family(text, family)
+        if sub_family is not None:
+            items.append(_strip_marker(text))  # its sub-points are part of it
+            continue
         if text[-1] in ":：":
             continue  # a lead-in: "…存在以下问题："
         if enumerated_at and k < enumerated_at[0] and (_LEAD_IN.match(text) or _ANNOUNCES_LIST.search(text)):
@@ -338,6 +346,22 @@ def itemize(texts: list[str], kind: str) -> list[str]:
         else:
             items.append(_strip_marker(text))
     return [i for i in items if i]
+
+
+_SUB_LIST_OPENS = re.compile(r"(?<![\d.])1[.．、](?=[\u4e00-\u9fff])|[(（]1[)）]")
+
+
+def _sub_list_family(text: str, family: str | None) -> str | None:
+    """The family of a numbered sub-list that opens inside a numbered item ("（三）规范公开行为1、加强…");
+    not inside a part's run-in heading ("（二）改进措施1、…"), whose list holds the items."""
+    if family is None:
+        return None
+    m = _SUB_LIST_OPENS.search(text, 1)
+    sub = _marker_family(m.group(0)) if m else None
+    if sub is None or sub == family:
+        return None
+    title = _MARKER.sub("", text[:m.start()], count=1)
+    return sub if classify_title(title) is None else None
 
 
 def _itemize_single(text: str, kind: str) -> list[str]:

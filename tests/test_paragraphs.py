@@ -147,3 +147,16 @@ def test_paragraphs_lined_body_keeps_paragraphs_whole_at_openers():
     lined = _ONE_LINE_LEGACY.replace("。二、", "。\n二、").replace("。三、", "。\n三、")
     paras = [p.text for p in split_paragraphs(lined, outline(lined)) if not p.is_heading]
     assert "我局规范了申请受理流程。2012年,我局共受理申请3件,均已按期答复。2012年,我局未收取检索、复制等费用。" in paras
+
+
+def test_paragraphs_items_sub_points_of_a_numbered_item_are_not_items():
+    # "（三）规范公开行为1、…" opens a sub-list inside item (三): its 2、3、 are sub-points
+    texts = ["（一）深化公开内容。加大公开力度。", "（二）拓展公开形式。发挥网站作用。",
+             "（三）规范公开行为1、加强业务培训，提升水平。", "2、落实公开责任，发挥服务作用。", "3、做好巡查工作，保证持续开展。"]
+    assert [i[:6] for i in itemize(texts, "improvements")] == ["深化公开内容", "拓展公开形式", "规范公开行为"]
+    # a list of its own after a lead-in stays a list
+    texts = ["（一）深化公开内容。", "（二）规范公开行为，重点做好以下工作：", "1、加强业务培训。", "2、落实公开责任。"]
+    assert len(itemize(texts, "improvements")) == 3
+    # a sub-list inside a part's run-in heading holds the items
+    texts = ["（二）改进措施1、加强业务培训，提升水平。", "2、落实公开责任，发挥服务作用。"]
+    assert len(itemize(texts, "improvements")) == 2
