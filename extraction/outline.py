@@ -61,10 +61,12 @@ _ATTACHED_STATS = re.compile(r"(?:附件|附表)\s*\d{0,2}\s*[:：]\s*[^。，,�
 # are hundreds of short lines).
 _SHORT_LINE = re.compile(r"(?m)^[ \t]*(\S[^\n]{0,30}?)(?<=[述况施项表。:：\s])[ \t]*$")
 
+# The standard titles, the only ones accepted glued to table digits; one stray character may
+# sit in 行政复议 (a typo seen in print: "行政法复议").
 _STRONG_TITLE = re.compile(
     r"(?:总体情况|概\s*述|主动公开政府信息(?:的)?情况|收到和处理政府信息公开申请(?:的)?情况"
     r"|(?:政府信息)?依申请公开(?:政府信息)?(?:工作)?(?:的)?(?:办理)?情况"
-    r"|(?:因)?政府信息公开(?:工作)?(?:申请)?(?:被申请)?行政复议、?(?:提起)?行政诉讼(?:的)?情况"
+    r"|(?:因)?政府信息公开(?:工作)?(?:申请)?(?:被申请)?行政[^、，。\s]?复议、?(?:提起)?行政诉讼(?:的)?情况"
     r"|(?:政府信息公开工作)?(?:存在的)?(?:主要)?问题(?:及|和)改进(?:情况|措施)|其[他它]需要报告的事项"
     r"|政府信息公开(?:工作)?(?:情况)?统计表)"
 )

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .outline import TABLE_KINDS, Outline
+from .outline import TABLE_KINDS, Outline, classify_title
 
 _TERMINATORS = "。！？!?；;"
 _CLOSERS = "”\"’』」)）"
@@ -337,7 +337,15 @@ def itemize(texts: list[str], kind: str) -> list[str]:
     items: list[str] = []
     texts = _nest_sub_items(texts)
     enumerated_at = [k for k, text in enumerate(texts) if _split_enumerated(text)]
+    sub_family = None  # the marker family of a sub-list opened inside the item before
     for k, text in enumerate(texts):
+        family = _marker_family(text)
+        if sub_family is not None and family == sub_family:
+            continue  # "2、…" after "（三）规范公开行为1、…": a sub-point of item (三)
+        sub_family = _sub_list_family(text, family)
+        if sub_family is not None:
+            items.append(_strip_marker(text))  # its sub-points are part of it
+            continue
         if text[-1] in ":：":
             continue  # a lead-in: "…存在以下问题："
         if enumerated_at and k < enumerated_at[0] and (_LEAD_IN.match(text) or _ANNOUNCES_LIST.search(text)):
@@ -372,7 +380,8 @@ def _nest_sub_items(texts: list[str]) -> list[str]:
             out[-1] = out[-1] + text
             continue
         out.append(text)
-        parent = level if level and not _names_the_part(text) else 0
+        # an item that ends announcing a list ("…重点做好以下工作：") hands its points on as items
+        parent = level if level and not _names_the_part(text) and text[-1] not in ":：" else 0
     return out
 
 
@@ -380,6 +389,22 @@ def _names_the_part(text: str) -> bool:
     """"（二）改进措施：…", "（一）存在的主要问题。": the marker heads the part, not one item."""
     title = _ITEM_TITLE.match(_LEVEL_MARKER.sub("", text, count=1))
     return bool(title and _PART_WORDS.search(title.group(0)))
+
+
+_SUB_LIST_OPENS = re.compile(r"(?<![\d.])1[.．、](?=[\u4e00-\u9fff])|[(（]1[)）]")
+
+
+def _sub_list_family(text: str, family: str | None) -> str | None:
+    """The family of a numbered sub-list that opens inside a numbered item ("（三）规范公开行为1、加强…");
+    not inside a part's run-in heading ("（二）改进措施1、…"), whose list holds the items."""
+    if family is None:
+        return None
+    m = _SUB_LIST_OPENS.search(text, 1)
+    sub = _marker_family(m.group(0)) if m else None
+    if sub is None or sub == family:
+        return None
+    title = _MARKER.sub("", text[:m.start()], count=1)
+    return sub if classify_title(title) is None else None
 
 
 def _itemize_single(text: str, kind: str) -> list[str]:

@@ -1095,11 +1095,23 @@ def _ad_size(d: dict) -> float:
     return math.log10(1 + max(abs(v) for v in d.values()))
 
 
-def _ad_glued(raw: str, start: int, key: str, cols: list[str]) -> list[Reading]:
+def _ad_stated(key: str, cols: list[str], facts: list | None) -> dict[str, float]:
+    """The cells of row `key` that the prose states ("现行有效行政规范性文件698件"), by column."""
+    out: dict[str, float] = {}
+    for (row, *names), value in facts or ():
+        col = next((c for c in names if c in cols), None)
+        if row == key and col is not None:
+            out.setdefault(col, value)
+    return out
+
+
+def _ad_glued(raw: str, start: int, key: str, cols: list[str], facts: list | None = None) -> list[Reading]:
     """Every cut of a glued 表二 row ("4-31058", "11.4184", "693665") into its columns: a sign
-    only opens 本年增/减, a decimal point only sits in an amount; the template's soft limits
-    (现行有效 ≥ 本年制发, 本年新公开 ≤ 本年新制作, 上一年 + 增减 ≥ 0) filter when they can."""
+    only opens 本年增/减, a decimal point only sits in an amount; the cells the prose states
+    come first, then the template's soft limits (现行有效 ≥ 本年制发, 本年新公开 ≤ 本年新制作,
+    上一年 + 增减 ≥ 0) filter when they can."""
     n = len(cols)
+    stated = _ad_stated(key, cols, facts)
     out = []
     for cuts in combinations(range(1, len(raw)), n - 1):
         bounds = (0, *cuts, len(raw))
@@ -1110,33 +1122,36 @@ def _ad_glued(raw: str, start: int, key: str, cols: list[str]) -> list[Reading]:
                  for p, a, b in zip(pieces, bounds, bounds[1:], strict=False)]
         vals = [c.value for c in cells]
         d = dict(zip(cols, vals, strict=True))
-        # what such rows usually hold: 本年增/减 0 or small, 新制作 = 新公开, nothing repealed;
-        # weighed against the size of the largest cell, one unit per decade: "208112" is
-        # 20 8 112 rather than 2 0 8112 (a row's cells are of like size more often than not)
+        # what such rows usually hold: 本年增/减 0 or small, 新制作 = 新公开, nothing repealed or
+        # fewer than stay in force; weighed against the size of the largest cell, one unit per
+        # decade: "208112" is 20 8 112 rather than 2 0 8112 (a row's cells are of like size more
+        # often than not), "8855698" 88 55 698 rather than 88 556 98
         prior = ((d.get("change", 0) != 0) + (d.get("new_made", 0) != d.get("new_published", 0))
-                 + (d.get("repealed", 0) != 0))
+                 + (d.get("repealed", 0) != 0) + (d.get("repealed", 0) > d.get("in_force", 0)))
         size = _ad_size(d)
-        small = abs(d.get("change", 0))
+        small = abs(d.get("change", 0)) + d.get("repealed", 0)
         multi = sum(1 for p in pieces if len(p.lstrip("+-")) > 1)
         if not _ad_possible(cols, vals):
             continue
         soft = not _ad_plausible(key, cols, vals)
-        out.append(Reading(cells, True, (soft, prior + size, small, multi, max(abs(v) for v in vals))))
+        unlike = sum(1 for c, v in stated.items() if d[c] != v)
+        out.append(Reading(cells, True, (unlike, soft, prior + size, small, multi, max(abs(v) for v in vals))))
     out.sort(key=lambda r: r.cost)
     return out
 
 
-def _ad_readings(key: str, cols: list[str], toks: list[Tok], raw: tuple[str, int] | None = None
-                 ) -> tuple[Reading, str, list | None, int]:
+def _ad_readings(key: str, cols: list[str], toks: list[Tok], raw: tuple[str, int] | None = None,
+                 facts: list | None = None) -> tuple[Reading, str, list | None, int]:
     """(reading, status, alternatives per column, readings left) for one 表二 row; `raw` is the
-    row's printed text (start offset) when it is one glued string of digits, signs and points."""
+    row's printed text (start offset) when it is one glued string of digits, signs and points;
+    `facts` ((row, *columns), value) are cells the prose states."""
     n = len(cols)
     signed_glue = raw is not None and _SIGNED_GLUE.search(raw[0])
     if len(toks) == n and not signed_glue:
         r = Reading([Cell(number_value(t.text), t.text, t.start, t.end) for t in toks], True)
         return r, "read", None, 1
     if raw is not None and n > 1 and (len(toks) < n or signed_glue):
-        good = _ad_glued(raw[0], raw[1], key, cols)
+        good = _ad_glued(raw[0], raw[1], key, cols, facts)
         if good:
             if len(good) == 1:
                 return good[0], "solved", None, 1
@@ -1261,7 +1276,7 @@ def _past_note(text: str, end: int, hi: int) -> int:
     return m.end() if m else end
 
 
-def read_active_text(text: str, lo: int, hi: int, generation: str) -> TableRead | None:
+def read_active_text(text: str, lo: int, hi: int, generation: str, facts: list | None = None) -> TableRead | None:
     rdefs = _ad_rows(generation)
     sq = Squashed(text, lo, hi, digits=False)
     # the label search is a pure function of the squashed text (no digits), cached as for 表三
@@ -1332,7 +1347,7 @@ def read_active_text(text: str, lo: int, hi: int, generation: str) -> TableRead 
             continue
         printed = text[row[0].start:row[-1].end]
         raw = (printed, row[0].start) if _SIGNED_NUMBER_TEXT.fullmatch(printed) else None
-        reading, status, alts, count = _ad_readings(key, cols, row, raw)
+        reading, status, alts, count = _ad_readings(key, cols, row, raw, facts)
         found[key] = (cols, reading, status, alts, count)
         if len(row) > len(cols):
             warnings.append(f"active_disclosure.{key}: {len(row)} numbers, {len(cols)} expected")
@@ -1592,7 +1607,8 @@ def _clean_stat_name(name: str) -> str:
         name = name[m.end():]
 
 
-_STAT_INDICATOR = re.compile(r"(.+?[数额量])(万元|人次|条|件|次|个|篇|项|份|场|人|户|家|天)")
+# an indicator names a count (…数, …金额, …量) or, as a sub-row, where items went out (1.网站公开 条)
+_STAT_INDICATOR = re.compile(r"(.+?(?:[数额量]|公开))(万元|元|人次|条|件|次|个|篇|项|份|场|人|户|家|天)")
 _STAT_HEAD = re.compile(r"^(?:指标名称|计量单位|本?年度|历年累计|累计)+")
 
 

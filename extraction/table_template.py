@@ -112,7 +112,7 @@ STAT_KEYS: list[tuple[str, re.Pattern]] = [
     ("applications_mail", re.compile(r"信函|传真")),
     ("applications_total", re.compile(r"(?:受理|收到).*(?:申请|依申请).*(?:总数|数)$|申请总数")),
     ("partially_granted", re.compile(r"部分公开")),
-    ("refused", re.compile(r"不同意公开|不予公开")),
+    ("refused", re.compile(r"不同意公开|不予公开|否决公开")),
     ("granted", re.compile(r"同意公开")),
     ("not_exist", re.compile(r"不存在|非本机关")),
     ("other_answers", re.compile(r"其他类型答复|其他答复")),
@@ -379,10 +379,21 @@ _PROSE_RULES: list[tuple[str, re.Pattern, tuple[str, ...]]] = [
     ("prose.applications_answered", re.compile(r"答复|办结|办理完毕|已办理"), ("件",)),
     ("prose.review_total", re.compile(r"行政复议"), ("件",)),
     ("prose.litigation_total", re.compile(r"行政诉讼"), ("件",)),
-    ("prose.active_total", re.compile(r"主动公开[^，,。；;]{0,12}(?:政府)?信息|主动公开[^，,。；;]{0,6}文件"), ("条", "件")),
+    # 表二's 行政规范性文件 row told in prose ("现行有效行政规范性文件698件", "制发规范性文件62件"): no
+    # check (the prose may count 规章 too), only a hint for a glued row's cut (see _AD_FACT_CELLS)
+    ("prose.normative_in_force", re.compile(r"现行有效[^，,。；;]{0,8}规范性文件[^，,。；;]{0,2}$"), ("件",)),
+    ("prose.normative_issued", re.compile(r"(?:制发|印发|出台|制定)[^，,。；;]{0,8}规范性文件[^，,。；;]{0,2}$"), ("件",)),
+    # only words that name no topic between 主动公开 and 信息: "主动公开采购信息25条" is one topic's count
+    ("prose.active_total", re.compile(r"主动公开(?:了|的|各类|各项|各种|政府|政务)*信息|主动公开[^，,。；;]{0,6}文件"),
+     ("条", "件")),
 ]
+# the 表二 cells a prose rule names: (row, column of the 2021 form, column of the 2019 form)
+AD_FACT_CELLS = {"prose.normative_in_force": ("normative_documents", "in_force", "total_published"),
+                 "prose.normative_issued": ("normative_documents", "issued", "new_made")}
 _ABOUT_APPLICATIONS = re.compile(r"申请")
 _OTHER_CHANNEL = re.compile(r"热线|12345|留言|咨询|来信|信件|诉求|投诉件|建议|提案")
+# a service hall's counts ("开设窗口24个，共受理申请136437件") are licence requests, not disclosure ones
+_SERVICE_HALL = re.compile(r"窗口|审批服务|行政服务中心|政务服务|办件|便民服务")
 _NOT_COUNT_CONTEXT = re.compile(r"率|%|比|同比|万元|人次|工作日|日内|天|其中|分别")
 _AFTER_KEYWORD = {"prose.carried_forward": re.compile(r"^[^，,。；;]{0,4}(?:结转|顺延|转入下)"),
                   "prose.applications_received": re.compile(r"^件?(?:依)?申请"),
@@ -442,6 +453,11 @@ def _clause(text: str, n: int, s: int, e: int) -> tuple[int, int]:
     return a, b
 
 
+def _service_hall(figure: dict) -> bool:
+    sentence = figure.get("text") or ""
+    return "公开" not in sentence and bool(_SERVICE_HALL.search(sentence))
+
+
 def _prose_facts(text: str, figures: list[dict]) -> list[Fact]:
     out: list[Fact] = []
     seen: set[str] = set()
@@ -474,6 +490,8 @@ def _prose_facts(text: str, figures: list[dict]) -> list[Fact]:
             if rule in ("prose.review_total", "prose.litigation_total") and _NOT_TOTAL_BEFORE.search(before):
                 continue
             if rule == "prose.applications_received" and _NOT_RECEIVED_BEFORE.search(before[-8:]):
+                continue
+            if rule in ("prose.applications_received", "prose.applications_answered") and _service_hall(f):
                 continue
             if rule == "prose.review_total" and "诉讼" in before[-4:]:
                 continue

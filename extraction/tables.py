@@ -39,6 +39,7 @@ from .table_layouts import (
     read_statistics_text,
 )
 from .table_template import (
+    AD_FACT_CELLS,
     AD_ROWS_2019,
     AD_ROWS_2021,
     APP_ROWS_2019,
@@ -135,13 +136,16 @@ def _read_text(kind, text, lo, hi, generation, facts):
     if kind == "review_litigation":
         return read_review_text(text, lo, hi, facts)
     if kind == "active_disclosure":
-        return read_active_text(text, lo, hi, generation)
+        return read_active_text(text, lo, hi, generation, facts)
     return read_statistics_text(text, lo, hi, facts)
 
 
 def _facts_for(kind: str, facts, legacy: bool) -> list:
     out = []
     for f in facts:
+        if kind == "active_disclosure" and f.rule in AD_FACT_CELLS:
+            out.append((AD_FACT_CELLS[f.rule], f.value))
+            continue
         cells = fact_cells(f.rule, legacy)
         if not cells:
             continue

@@ -161,3 +161,23 @@ def test_checks_prose_review_and_litigation_counted_apart():
     checks = _prose_checks("本年度因政府信息公开申请引起行政复议0件、行政诉讼2件。", _tables(_rows(), review))
     assert {(c["rule"], c["status"]) for c in checks} == {("prose.review_total", "pass"),
                                                          ("prose.litigation_total", "pass")}
+
+
+def test_checks_prose_active_total_is_not_a_topic_count():
+    # "主动公开采购信息12条" counts one topic; the total comes later ("主动公开政府信息900条")
+    text = ("某某县2016年政府信息公开工作年度报告\n一、概述\n本年度累计主动公开采购信息12条、招投标信息30条。\n"
+            "二、主动公开政府信息情况\n全县主动公开政府信息900条。\n六、政府信息公开情况统计表\n"
+            "指标名称 计量单位 本年度 历年累计\n主动公开文件数 条 900 4000\n")
+    o = outline(text)
+    figures = [f.as_dict() for f in extract_figures(text, [(0, o.sections[-1].start)])]
+    tables, _ = extract_tables(text, o.sections, "legacy", [], figures=figures)
+    checks = [c for c in run_checks(tables, figures, text=text, generation="legacy") if c["rule"] == "prose.active_total"]
+    assert [(c["status"], c["found"]) for c in checks] == [("pass", 900)]
+
+
+def test_checks_prose_service_hall_requests_are_no_disclosure_requests():
+    # a service hall's "受理申请N件" counts licence requests; the disclosure requests come later
+    rows = _rows(new_received=[6, 0, 0, 0, 0, 0, 6], granted=[6, 0, 0, 0, 0, 0, 6], total=[6, 0, 0, 0, 0, 0, 6])
+    checks = _prose_checks("建立窗口服务大厅，开设窗口20个，共受理申请5000件。本年度收到政府信息公开申请6件。",
+                           _tables(rows))
+    assert [(c["rule"], c["status"], c["found"]) for c in checks] == [("prose.applications_received", "pass", 6)]

@@ -163,3 +163,13 @@ def test_outline_heading_ends_at_the_gap_before_a_short_body():
     last = o.sections[-1]
     assert (last.kind, last.heading) == ("other_matters", "六、其他需要报告的事项")
     assert text[last.body_start:last.end].strip() == "本年度没有"
+
+
+def test_outline_glued_review_heading_with_a_stray_character_is_found():
+    # a one-line crawl glues 四、 to the 表三 digits, and the title has a typo (行政法复议)
+    text = ("某某区2022年度政府信息公开工作年度报告 一、总体情况 本年度推进公开。 二、主动公开政府信息情况 规章000"
+            " 三、收到和处理政府信息公开申请情况 （七）总计 3100004四、结转下年度继续办理 0000000 "
+            "四、政府信息公开行政法复议、行政诉讼情况行政复议 行政诉讼 0 0 0 0 0 "
+            "五、存在的主要问题及改进情况 不足。 六、其他需要报告的事项 无。")
+    assert kinds(text) == ["overview", "active_disclosure", "applications", "review_litigation",
+                           "problems_improvements", "other_matters"]

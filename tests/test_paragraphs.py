@@ -175,3 +175,16 @@ def test_paragraphs_items_first_problem_without_its_lead_in():
     assert itemize([text], "problems") == ["解读形式较为单一", "栏目更新不够及时"]
     text = "虽然本局公开工作取得了一定成效，但还存在培训覆盖面不够、答复规范性有待提高等问题。"
     assert itemize([text], "problems")[0] == "培训覆盖面不够"
+
+
+def test_paragraphs_items_sub_points_of_a_numbered_item_are_not_items():
+    # "（三）规范公开行为1、…" opens a sub-list inside item (三): its 2、3、 are sub-points
+    texts = ["（一）深化公开内容。加大公开力度。", "（二）拓展公开形式。发挥网站作用。",
+             "（三）规范公开行为1、加强业务培训，提升水平。", "2、落实公开责任，发挥服务作用。", "3、做好巡查工作，保证持续开展。"]
+    assert [i[:6] for i in itemize(texts, "improvements")] == ["深化公开内容", "拓展公开形式", "规范公开行为"]
+    # a list of its own after a lead-in stays a list
+    texts = ["（一）深化公开内容。", "（二）规范公开行为，重点做好以下工作：", "1、加强业务培训。", "2、落实公开责任。"]
+    assert len(itemize(texts, "improvements")) == 3
+    # a sub-list inside a part's run-in heading holds the items
+    texts = ["（二）改进措施1、加强业务培训，提升水平。", "2、落实公开责任，发挥服务作用。"]
+    assert len(itemize(texts, "improvements")) == 2

@@ -209,3 +209,55 @@ def test_tables_pipe_row_label_wins_over_a_floating_label():
     assert not application_identity_failures(rows) and res.outcome == "read"
     ev = res.evidence["applications.rejected_confirmation[0]"]
     assert text[ev["start"]:ev["end"]] == "4"
+
+
+def test_tables_glued_active_row_follows_the_prose_counts():
+    """A 2021 表二 row glued with no separators ("4115370") has several cuts of like size; the
+    prose that states the counts ("现行有效行政规范性文件370件", "制发规范性文件41件") picks one."""
+    from extraction.figures import extract_figures
+    from extraction.outline import outline
+
+    def read(prose: str) -> dict:
+        text = ("某某区2023年度政府信息公开工作年度报告\n一、总体情况 " + prose + " 二、主动公开政府信息情况"
+                "第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数规章000行政规范性文件4115370"
+                "第二十条第（五）项信息内容本年处理决定数量行政许可812 三、收到和处理政府信息公开申请情况")
+        o = outline(text)
+        figures = [f.as_dict() for f in extract_figures(text, [(0, o.sections[1].start)])]
+        tables, _ = extract_tables(text, o.sections, o.generation, [], figures=figures)
+        return tables["active_disclosure"]["normative_documents"]
+
+    assert read("本年度制发行政规范性文件41件，集中公开现行有效行政规范性文件370件。") == {
+        "issued": 41, "repealed": 15, "in_force": 370}
+    assert read("本年度印发的规范性文件4件。") == {"issued": 4, "repealed": 115, "in_force": 370}
+    # without the prose: fewer repealed than stay in force, and few repealed
+    assert read("本年度推进公开。") == {"issued": 41, "repealed": 15, "in_force": 370}
+
+
+def test_tables_glued_statistics_row_in_yuan_is_its_own_row():
+    # a one-line crawl of the legacy 统计表: the fee row's unit is 元, glued like the others
+    from extraction.table_layouts import read_statistics_text
+
+    text = ("七、政府信息公开情况统计表 指标名称计量单位2016年度历年累计主动公开文件数条3125000"
+            "受理依申请公开信息总数条27对申请的答复总数条27政府信息公开收费减免金额元00"
+            "接受行政诉讼、举报数件00行政复议数件01行政诉讼数件00")
+    res = read_statistics_text(text, 0, len(text), [])
+    rows = {r["indicator"]: (r["unit"], r["this_year"], r["cumulative"]) for r in res.data}
+    assert rows["政府信息公开收费减免金额"] == ("元", 0, 0)
+    assert rows["接受行政诉讼、举报数"] == ("件", 0, 0)
+    assert rows["行政复议数"] == ("件", 0, 1)
+
+
+def test_tables_statistics_sub_rows_named_without_a_count_word():
+    # sub-rows "1.网站公开 条" name no 数 before their unit; 否决公开 is a refusal
+    from extraction.table_layouts import read_statistics_text
+
+    text = ("附件1：某某县2011年政府信息公开情况统计表 指标名称计量单位2011年度历年累计主动公开信息数条8101900"
+            "其中：1.网站公开条7801700 2.政府公报公开条3040受理依申请公开信息总数条99其中：1.当面申请数条66"
+            "2.电子邮件申请数条33对申请的答复数条99其中：1.同意公开答复数条552.同意部分公开答复数条11"
+            "3.否决公开答复数条33行政复议数条00")
+    res = read_statistics_text(text, 0, len(text), [])
+    rows = {r["indicator"]: (r["this_year"], r["cumulative"], r["key"]) for r in res.data}
+    assert rows["其中:网站公开"][:2] == (780, 1700)
+    assert rows["政府公报公开"][:2] == (30, 40)
+    assert rows["受理依申请公开信息总数"] == (9, 9, "applications_total")
+    assert rows["否决公开答复数"] == (3, 3, "refused")
