@@ -156,6 +156,7 @@ def _candidates(text: str, start: int) -> list[Section]:
             title = strong.group(0)
         else:
             title = _title_after(text, m.end(), line_end)
+            title, line_end = _wrapped_title(text, m.end(), line_end, title)
         number = _CN_NUM.get((m.group("num") or m.group("pn") or "")[-1:])
         section = _titled_section(text, i, m.end(), line_end, title, number)
         if section is not None:
@@ -193,10 +194,51 @@ def _minor_candidates(text: str, start: int) -> list[Section]:
         line_end = text.find("\n", m.end())
         line_end = len(text) if line_end < 0 else line_end
         number = _CN_NUM.get((m.group("cn") or "")[-1:]) or (int(m.group("digit")) if m.group("digit") else None)
-        section = _titled_section(text, m.start(), m.end(), line_end, _title_after(text, m.end(), line_end), number)
+        title, line_end = _wrapped_title(text, m.end(), line_end, _title_after(text, m.end(), line_end))
+        section = _titled_section(text, m.start(), m.end(), line_end, title, number)
         if section is not None:
             found.append(section)
     return found
+
+
+def _minor_sections(text: str, start: int, body_end: int) -> list[Section]:
+    """The parts of a report numbered （一） or 1. at the top level. The parts share one marker
+    style and count up: a "（一）主动公开方面" sub-heading under "1.总体情况", or a 表三 row
+    "1.申请人无正当理由逾期不补正…" after "3.收到和处理…", is none of them."""
+    cands = _minor_candidates(text, start)
+    best: list[Section] = []
+    for paren in (True, False):
+        kept: list[Section] = []
+        styled = [c for c in cands if (text[c.start:c.start + 3].lstrip(" \t\u3000")[:1] in "(（") == paren]
+        for c in _drop_toc_and_dupes(styled, text):
+            if kept and c.number is not None and kept[-1].number is not None and c.number <= kept[-1].number:
+                continue
+            kept.append(c)
+        kept = [s for s in _in_template_order(kept) if s.start < body_end]
+        if len(kept) > len(best):
+            best = kept
+    return best
+
+
+def _wrapped_title(text: str, after: int, line_end: int, title: str) -> tuple[str, int]:
+    """A heading wrapped over two lines ("四、政府信息公开行政复\n议、行政诉讼情况"): when the
+    title is its whole line but does not end as a title does, and the next line is short, has no
+    sentence punctuation and completes it, the title is both lines; returns (title, its end)."""
+    if not title or title.endswith(_TITLE_END_WORDS) or len(title) > 30 \
+            or text[after:line_end].strip().rstrip(":：") != title:
+        return title, line_end
+    nxt_end = text.find("\n", line_end + 1)
+    nxt_end = len(text) if nxt_end < 0 else nxt_end
+    nxt = text[line_end + 1:nxt_end].strip().rstrip(":：")
+    if not nxt or len(nxt) > 24 or len(title) + len(nxt) > 40 or _WRAP_STOP.search(nxt):
+        return title, line_end
+    joined = title + nxt
+    if not joined.endswith(_TITLE_END_WORDS) or classify_title(joined) is None:
+        return title, line_end
+    return joined, nxt_end
+
+
+_WRAP_STOP = re.compile(r"[。，,；;！？!?|\t]|^[(（]?[一二三四五六七八九十\d]{1,2}[)）、.．]")
 
 
 def _titled_section(text: str, start: int, after: int, line_end: int, title: str, number: int | None) -> Section | None:
@@ -208,7 +250,10 @@ def _titled_section(text: str, start: int, after: int, line_end: int, title: str
     if kind is None:
         return None
     body_start = text.find(title, after, line_end) + len(title) if title in text[after:line_end] else line_end
-    return Section(kind, text[start:body_start].strip(), start, body_start, -1, number)
+    heading = text[start:body_start].strip()
+    if "\n" in heading:  # wrapped over two lines
+        heading = re.sub(r"\s*\n\s*", "", heading)
+    return Section(kind, heading, start, body_start, -1, number)
 
 
 def _unnamed_parts(text: str, start: int) -> list[Section]:
@@ -456,10 +501,12 @@ def outline(text: str, year: int | None = None) -> Outline:
     sections = _fill_numbered_gaps(sections, [u for u in _unnamed_parts(text, scan_from) if u.start < body_end])
     if len(sections) < 3:
         # Not numbered 一、二、: some reports number their parts （一） or 1. at the top level
-        other = [s for s in _in_template_order(_drop_toc_and_dupes(_minor_candidates(text, scan_from), text))
-                 if s.start < body_end]
+        other = _minor_sections(text, scan_from, body_end)
         if len(other) > len(sections):
-            sections = other
+            # a bare "概述" before "1.主动公开…", or "附表：…统计表" after the last part, stays
+            kinds = {s.kind for s in other}
+            sections = sorted([s for s in sections if s.kind not in kinds and not other[0].start <= s.start
+                               <= other[-1].start] + other, key=lambda s: s.start)
     sections = _with_lost_problems_heading(text, sections, body_end)
     for i, s in enumerate(sections):
         s.end = sections[i + 1].start if i + 1 < len(sections) else body_end

@@ -173,3 +173,28 @@ def test_outline_glued_review_heading_with_a_stray_character_is_found():
             "五、存在的主要问题及改进情况 不足。 六、其他需要报告的事项 无。")
     assert kinds(text) == ["overview", "active_disclosure", "applications", "review_litigation",
                            "problems_improvements", "other_matters"]
+
+
+def test_outline_joins_heading_wrapped_over_two_lines():
+    text = ("某县某局2022年政府信息公开工作年度报告\n一、总体情况\n本年度我局稳步推进政务公开。\n"
+            "二、主动公开\n政府信息情况\n规章 0 0 0\n"
+            "三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量 1 0 0 0 0 0 1\n"
+            "四、政府信息公开行政复\n议、行政诉讼情况\n0 0 0 0 0\n"
+            "五、政府信息公开工作存在的主\n要问题及改进情况\n一是解读不够深入。\n六、其他需要报告的事项\n无。\n")
+    o = outline(text)
+    assert [s.kind for s in o.sections] == ["overview", "active_disclosure", "applications", "review_litigation",
+                                            "problems_improvements", "other_matters"]
+    assert o.sections[1].heading == "二、主动公开政府信息情况"
+    assert text[o.sections[4].body_start:].lstrip().startswith("一是")
+
+
+def test_outline_reads_arabic_top_level_numbering():
+    text = ("某县某局2022年政府信息公开工作年度报告\n概述\n本年度我局稳步推进政务公开。\n"
+            "1.主动公开政府信息情况\n（一）主动公开的数量\n全年公开信息十条。\n（二）主动公开的形式\n依托网站发布。\n"
+            "2.收到和处理政府信息公开申请情况\n全年受理申请两件。\n"
+            "（六）其他处理\n1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请 0 0 0 0 0 0 0\n"
+            "3.政府信息公开行政复议、行政诉讼情况\n未发生复议诉讼。\n"
+            "4.存在的主要问题及改进情况\n（一）存在的不足\n解读不够深入。\n（二）改进措施\n加强解读。\n"
+            "5.其他需要报告的事项\n无。\n附表：政府信息公开情况统计表\n指标名称 计量单位 数量\n")
+    assert kinds(text) == ["overview", "active_disclosure", "applications", "review_litigation",
+                           "problems_improvements", "other_matters", "statistics"]
