@@ -449,11 +449,14 @@ def _load_txt(data: bytes, filename: str) -> LoadedDocument:
 
 
 # Text converted to Markdown ("## 一、总体情况", "### （一）…") keeps the heading marks in front
-# of the headings, where they hide the numbering from the outline and stick to the agency name.
+# of the headings, where they hide the numbering from the outline and stick to the agency name;
+# bold marks around a heading hide it the same way.
 _MD_HEADING = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+(?=\S)")
 
 
 def _drop_markdown_headings(text: str) -> str:
+    if "**" in text:  # bold: "**一、总体情况**" (no Chinese text writes "**")
+        text = text.replace("**", "")
     if "#" not in text or len(_MD_HEADING.findall(text, 0, 20_000)) < 2:
         return text
     return _MD_HEADING.sub("", text)

@@ -824,3 +824,9 @@ def test_load_import_is_light():
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_load_txt_loses_markdown_bold_marks():
+    text = "**某县2022年政府信息公开工作年度报告**\n**一、总体情况**\n本年度工作**稳步**推进。\n"
+    assert load(text.encode(), "r.txt").text.split("\n") == [
+        "某县2022年政府信息公开工作年度报告", "一、总体情况", "本年度工作稳步推进。"]

@@ -198,3 +198,11 @@ def test_outline_reads_arabic_top_level_numbering():
             "5.其他需要报告的事项\n无。\n附表：政府信息公开情况统计表\n指标名称 计量单位 数量\n")
     assert kinds(text) == ["overview", "active_disclosure", "applications", "review_litigation",
                            "problems_improvements", "other_matters", "statistics"]
+
+
+def test_outline_accepts_legacy_bare_titles_without_numbers():
+    text = ("某局2012年政府信息公开工作年度报告\n概述\n本年度我局稳步推进政务公开。\n主动公开政府信息情况\n全年公开信息十条。\n"
+            "政府信息依申请公开工作情况\n全年受理申请两件。\n政府信息公开的收费及减免情况\n未收取费用。\n"
+            "因政府信息公开申请提起行政复议和行政诉讼情况\n未发生复议诉讼。\n存在的问题和改进措施\n解读不够深入。\n")
+    assert kinds(text) == ["overview", "active_disclosure", "applications", "fees", "review_litigation",
+                           "problems_improvements"]
