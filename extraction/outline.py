@@ -306,6 +306,10 @@ def _drop_toc_and_dupes(cands: list[Section], text: str) -> list[Section]:
         body = re.sub(r"\s", "", text[c.body_start:nxt])
         if len(body) < 12 and any(o.kind == c.kind for o in cands[i + 1:]):
             continue
+        # the last entry of a contents list, followed by the preamble: its heading comes again
+        if i and cands[i - 1].body_start + 12 > c.start and any(
+                o.kind == c.kind and o.heading == c.heading for o in cands[i + 1:]):
+            continue
         if kept and kept[-1].start == c.start:
             continue
         kept.append(c)

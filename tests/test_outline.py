@@ -206,3 +206,16 @@ def test_outline_accepts_legacy_bare_titles_without_numbers():
             "因政府信息公开申请提起行政复议和行政诉讼情况\n未发生复议诉讼。\n存在的问题和改进措施\n解读不够深入。\n")
     assert kinds(text) == ["overview", "active_disclosure", "applications", "fees", "review_litigation",
                            "problems_improvements"]
+
+
+def test_outline_drops_contents_list_followed_by_preamble():
+    text = ("某局2013年政府信息公开工作年度报告\n目录\n概述\n一、主动公开政府信息情况\n二、依申请公开政府信息情况\n"
+            "三、其他需要报告的事项\n四、政府信息公开情况统计表\n"
+            "本报告依据条例编制，所列数据的统计期限为全年。\n概述\n本年度我局稳步推进政务公开。\n"
+            "一、主动公开政府信息情况\n全年主动公开政府信息十条，均通过门户网站发布。\n"
+            "二、依申请公开政府信息情况\n全年受理申请两件，均已按期答复。\n"
+            "三、其他需要报告的事项\n无。\n四、政府信息公开情况统计表\n指标名称 计量单位 数量\n一、主动公开情况\n")
+    o = outline(text)
+    assert [s.kind for s in o.sections] == ["overview", "active_disclosure", "applications", "other_matters",
+                                            "statistics"]
+    assert o.sections[0].start > text.index("统计期限")
