@@ -280,6 +280,21 @@ def _headings_without_bodies_are_items(paragraphs: list[Paragraph]) -> None:
                 if q.text[-1] in _TERMINATORS:  # a sentence, not a title ("（一）存在的问题")
                     q.is_heading = False
         k = end
+    # A numbered sentence with no text of its own under it is the first item of a list: its
+    # sibling follows as prose ("1.信息发布不够及时。" then "2.政策解读形式单一，…。"), or the
+    # next part's heading does ("（二）改进措施").
+    for k, p in enumerate(paragraphs):
+        if not p.is_heading or p.text[-1] not in _TERMINATORS:
+            continue
+        family = _marker_family(p.text)
+        if family is None:
+            continue
+        nxt = paragraphs[k + 1] if k + 1 < len(paragraphs) and paragraphs[k + 1].section == p.section else None
+        if nxt is None:
+            continue
+        nxt_family = _marker_family(nxt.text)
+        if (nxt.is_heading and nxt_family not in (None, family)) or (not nxt.is_heading and nxt_family == family):
+            p.is_heading = False
 
 
 # ---------------------------------------------------------------- items

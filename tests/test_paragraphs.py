@@ -188,3 +188,15 @@ def test_paragraphs_items_sub_points_of_a_numbered_item_are_not_items():
     # a sub-list inside a part's run-in heading holds the items
     texts = ["（二）改进措施1、加强业务培训，提升水平。", "2、落实公开责任，发挥服务作用。"]
     assert len(itemize(texts, "improvements")) == 2
+
+
+def test_paragraphs_short_first_item_of_a_numbered_list_is_no_heading():
+    text = ("某局2022年政府信息公开工作年度报告\n一、总体情况\n本年度我局稳步推进政务公开，各项工作有序开展。\n"
+            "五、存在的主要问题及改进情况\n（一）存在问题\n1.信息发布还不够及时。\n"
+            "2.政策解读的形式比较单一，图表、音视频等解读方式运用得不多。\n（二）改进措施\n"
+            "1.规范发布流程。\n（三）其他\n另有说明。\n")
+    paras = split_paragraphs(text, outline(text))
+    body = [p.text for p in paras if not p.is_heading]
+    assert "1.信息发布还不够及时。" in body
+    assert "1.规范发布流程。" in body
+    assert [p.text for p in paras if p.is_heading] == ["（一）存在问题", "（二）改进措施", "（三）其他"]
