@@ -173,7 +173,8 @@ NUMBER = re.compile(r"[-+\d—–－/](?:(?<=[-+])\d+(?:,\d{3})*(?:\.\d+)?|(?<=\
 # NUMBER on a text without signs, dashes or slashes (the usual table), captured for a split
 _PLAIN_NUMBER = re.compile(r"(\d\d*(?:,\d{3})*(?:\.\d+)?)")
 _DIGIT_RUN = re.compile(r"(\d\d*)")
-PAGE_FOOTER = re.compile(r"(?m)^[ \t]*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?)[ \t]*$")
+# on one line: a cell per line may read "—", "3", "—" (a dash for an empty cell)
+PAGE_FOOTER = re.compile(r"(?m)^[ \t]*(?:[-—–][ \t]*\d{1,3}[ \t]*[-—–]|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,，/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?)[ \t]*$")
 
 
 def mask_labels(text: str) -> str:

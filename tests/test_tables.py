@@ -261,3 +261,12 @@ def test_tables_statistics_sub_rows_named_without_a_count_word():
     assert rows["政府公报公开"][:2] == (30, 40)
     assert rows["受理依申请公开信息总数"] == (9, 9, "applications_total")
     assert rows["否决公开答复数"] == (3, 3, "refused")
+
+
+def test_tables_dash_cells_one_per_line_are_not_a_page_footer():
+    from extraction.table_layouts import read_review_text
+    cells = ["4", "—", "—", "1", "5", "—", "—", "—", "—", "—", "2", "—", "—", "1", "3"]
+    text = "四、政府信息公开行政复议、行政诉讼情况\n结果维持\n结果纠正\n" + "".join(f"\t{c}\n" for c in cells)
+    read = read_review_text(text, 0, len(text), [])
+    assert read.data == {"review": [4, 0, 0, 1, 5], "litigation_direct": [0, 0, 0, 0, 0],
+                         "litigation_after_review": [2, 0, 0, 1, 3]}
