@@ -11,7 +11,8 @@ _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2}|[〇零一二][〇零一二三四�
 _YEAR_IN_TEXT = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
 _PERIOD = re.compile(r"(?:统计期限|统计时限|统计时间)[^。]{0,8}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _AGENCY_SUFFIX = re.compile(
-    r"(?:人民政府(?:办公[室厅])?|委员会|管委会|管理委员会|[局厅委办署院所站室馆队]|中心|政府|街道办事处|办事处|街道|镇|乡|实验区|新区|开发区|公司|集团)$"
+    r"(?:人民政府(?:办公[室厅])?|委员会|管委会|管理委员会|[局厅委办署院所站室馆队]|中心|政府|街道办事处|办事处|街道|镇|乡|实验区|新区|开发区|公司|集团"
+    r"|联合会|联合社|合作社|红十字会|工会|海关)$"
 )
 _REGION = re.compile(r"^(.{2,6}?(?:省|自治区|市))?(.{1,8}?(?:市|州|盟|地区))?(.{1,8}?(?:区|县|旗))?")
 _PREFIX_NOISE = re.compile(r"^(?:标题[:：]\s*|关于|印发)")
@@ -66,8 +67,7 @@ def agency(text: str, outline: Outline) -> str | None:
     if named:
         return _full_form(named, text)
     # the signature under the report: "某某县财政局\n2023年1月20日"
-    signatures = _SIGNATURE.findall(text, max(0, outline.body_end - 400), outline.body_end)
-    return signatures[-1] if signatures else None
+    return _signature(text, max(0, outline.body_end - 400), outline.body_end)
 
 
 # The report named inside the preamble: "现公布某某县某某镇人民政府2020年政府信息公开工作年度报告",
@@ -94,10 +94,17 @@ def _full_form(name: str, text: str) -> str:
     return name
 
 
-_SIGNATURE = re.compile(
-    r"(?m)^[ \t　]*([\u4e00-\u9fff（）()]{3,30}?" + _AGENCY_SUFFIX.pattern.rstrip("$") + r")[ \t　]*\n"
-    r"[ \t　]*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
-)
+_DATE = (r"(?:\d{4}|[〇○零O一二三四五六七八九]{4})\s*(?:年\s*[\d一二三四五六七八九十]{1,3}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日"
+         r"|[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2})")
+_SIGNER = r"([\u4e00-\u9fff（）()]{2,30}?" + _AGENCY_SUFFIX.pattern.rstrip("$") + ")"
+# "某某县财政局\n2023年1月20日", a blank line between, both on one line, or the date first
+_SIGNATURE = re.compile(r"(?m)^[ \t　]*" + _SIGNER + r"(?:[ \t　]*\n\s*|[ \t　]*)" + _DATE
+                        + r"|^[ \t　]*" + _DATE + r"[ \t　]*\n\s*" + _SIGNER + r"[ \t　]*$")
+
+
+def _signature(text: str, lo: int, hi: int) -> str | None:
+    found = [n for a, b in _SIGNATURE.findall(text, lo, hi) if len(n := a or b) >= 4]
+    return found[-1] if found else None
 
 
 def _expand(name: str, text: str) -> str:

@@ -105,3 +105,19 @@ def test_metadata_agency_named_in_the_preamble_when_there_is_no_title(preamble, 
 def test_metadata_agency_short_form_expanded_to_the_full_name_in_the_text():
     text = ("按照上级通知要求，青石镇政府编制2020年政府信息公开年度报告。如有疑问请与青石镇人民政府联系。" + _BODY)
     assert meta(text)[0] == "青石镇人民政府"
+
+
+@pytest.mark.parametrize("signature", [
+    "青石县水务局\n2024年1月20日", "青石县水务局\n\n2024年1月20日", "青石县水务局  2024年1月20日",
+    "青石县水务局\n2024-01-20", "青石县水务局\n2024.1.20", "青石县水务局\n二〇二四年一月二十日",
+    "2024年1月20日\n青石县水务局", "青石县残疾人联合会\n2024年1月20日", "青石海关\n2024年1月20日",
+])
+def test_metadata_agency_from_signature_in_any_layout(signature):
+    name = signature.replace("2024年1月20日", "").strip().split("\n")[0].split()[0]
+    name = name if not name[0].isdigit() and not name.startswith("二〇") else "青石县水务局"
+    text = "2023年政府信息公开工作年度报告" + _BODY + "\n" + signature + "\n"
+    assert meta(text)[0] == name
+
+
+def test_metadata_agency_with_association_suffix_from_a_title_without_year():
+    assert meta("青石县红十字会政府信息公开工作年度报告" + _BODY)[0] == "青石县红十字会"
