@@ -121,3 +121,31 @@ def test_metadata_agency_from_signature_in_any_layout(signature):
 
 def test_metadata_agency_with_association_suffix_from_a_title_without_year():
     assert meta("青石县红十字会政府信息公开工作年度报告" + _BODY)[0] == "青石县红十字会"
+
+
+_NO_YEAR_BODY = _BODY.replace("2022年，", "本年度，")
+
+
+@pytest.mark.parametrize("title", ["青石县水务局二○二二年政府信息公开工作年度报告",
+                                   "青石县水务局二O二二年政府信息公开工作年度报告"])
+def test_metadata_year_in_title_with_circle_or_letter_for_zero(title):
+    assert meta(title + _NO_YEAR_BODY) == ("青石县水务局", 2022)
+
+
+@pytest.mark.parametrize("period", ["2022年1月1日至12月31日，本局扎实推进公开工作。",
+                                    "本报告统计期限自二〇二二年一月一日起至二〇二二年十二月三十一日止。",
+                                    "本报告所列数据截至2022年12月31日。"])
+def test_metadata_year_from_a_reporting_period_without_its_label(period):
+    text = "青石县水务局政府信息公开工作年度报告\n" + period + _NO_YEAR_BODY + "2023年，将加强解读。\n青石县水务局\n2023年1月20日\n"
+    assert meta(text) == ("青石县水务局", 2022)
+
+
+@pytest.mark.parametrize("text", [
+    "青石县水务局政府信息公开工作年度报告" + _NO_YEAR_BODY + "青石县水务局\n2023年1月20日\n",
+    "青石县水务局政府信息公开工作年度报告" + _NO_YEAR_BODY + "青石县水务局\n二〇二三年一月二十日\n",
+    "发布时间：2023-01-20\n青石县水务局政府信息公开工作年度报告" + _NO_YEAR_BODY,
+    "青石县水务局政府信息公开工作年度报告" + _NO_YEAR_BODY.replace("无。", "无。2023年，将加强解读。")
+    + "青石县水务局\n2023年1月20日\n",
+])
+def test_metadata_year_before_the_publication_date_when_the_text_names_none(text):
+    assert meta(text) == ("青石县水务局", 2022)
