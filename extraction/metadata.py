@@ -94,9 +94,10 @@ def agency(text: str, outline: Outline) -> str | None:
 
 
 # The report named inside the preamble: "现公布某某县某某镇人民政府2020年政府信息公开工作年度报告",
-# "某某镇政府编制2020年政府信息公开年度报告"; not a notice about reports ("…年度报告有关事项的通知").
+# "某某镇政府编制2020年政府信息公开年度报告", "现将某某局2020年度政府信息公开工作情况报告如下";
+# not a notice about reports ("…年度报告有关事项的通知").
 _NAMED_REPORT = re.compile(r"([\u4e00-\u9fff]{2,30}?)(?:编制了?)?\s*(?:19|20)\d{2}\s*年度?\s*(?:政府信息公开|政务公开)"
-                           r"(?:工作)?(?:年度)?(?:报告|年报)(?!有关|的通知|编制|工作的|格式)")
+                           r"(?:工作)?(?:情况的?)?(?:年度)?(?:报告|年报)(?!有关|的通知|编制|工作的|格式)")
 _CLAUSE_LEAD = re.compile(r"^.*(?:现将|特将|公布|发布|予以)")
 
 

@@ -97,6 +97,7 @@ def test_metadata_word_above_a_title_that_names_its_agency_is_not_prepended():
 @pytest.mark.parametrize("preamble, expected", [
     ("根据《条例》要求，现公布某某县青石镇人民政府2020年政府信息公开工作年度报告。", "某某县青石镇人民政府"),
     ("根据《条例》和上级通知要求，青石镇人民政府编制2020年政府信息公开年度报告。", "青石镇人民政府"),
+    ("根据《条例》要求，现将青石县水务局2020年度政府信息公开工作情况报告如下。", "青石县水务局"),
 ])
 def test_metadata_agency_named_in_the_preamble_when_there_is_no_title(preamble, expected):
     assert meta(preamble + _BODY) == (expected, 2020)
