@@ -173,3 +173,12 @@ def test_outline_glued_review_heading_with_a_stray_character_is_found():
             "五、存在的主要问题及改进情况 不足。 六、其他需要报告的事项 无。")
     assert kinds(text) == ["overview", "active_disclosure", "applications", "review_litigation",
                            "problems_improvements", "other_matters"]
+
+
+@pytest.mark.parametrize("line", [
+    "按照要求，我办对全市2023年度政府信息公开工作年度报告发布情况进行了检查。",
+    "现将《政府信息公开工作年度报告格式》印发给你们，请遵照执行。",
+    "青石市人民政府办公室关于2023年度政府信息公开工作年度报告发布情况的通报",
+])
+def test_outline_report_named_in_a_sentence_or_a_circular_is_no_title(line):
+    assert outline(line + "\n一、总体情况\n各单位均按时发布。\n").title == ""
