@@ -117,3 +117,12 @@ def test_pipeline_guide_or_circular_about_the_reports_is_not_a_report(text, clas
     with pytest.raises(GovdigestError) as exc:
         process_bytes(text.encode(), "notice.txt", classifier=classifier)
     assert exc.value.code == "not_a_report"
+
+
+@pytest.mark.parametrize("title", ["图解：青石县水务局2023年政府信息公开工作年度报告",
+                                   "《青石县水务局2023年政府信息公开工作年度报告》解读"])
+def test_pipeline_interpretation_of_a_report_is_not_a_report(title, classifier):
+    text = title + "\n近日，青石县水务局发布了年度报告。\n一、总体情况\n全年主动公开信息120条。\n二、依申请公开情况\n受理申请5件。\n"
+    with pytest.raises(GovdigestError) as exc:
+        process_bytes(text.encode(), "jiedu.txt", classifier=classifier)
+    assert exc.value.code == "not_a_report"
