@@ -431,6 +431,12 @@ def find_title(text: str, start: int) -> tuple[str, int, int]:
         if prev and len(prev) <= 40 and "。" not in prev and (
                 (_STARTS_WITH_YEAR.fullmatch(title) and not _YEAR_THEN_AGENCY.match(title))
                 or (m.start() == line_start and _ENDS_WITH_YEAR.search(prev))):
+            # joint issuers, one a line: "中共某某县委办公室\n某某县人民政府办公室\n2023年…"
+            above_end = prev_start - 1
+            above_start = text.rfind("\n", 0, max(above_end, 0)) + 1
+            above = text[max(above_start, start):max(above_end, start)].strip()
+            if above.startswith("中共") and len(above) <= 30 and not re.search(r"[，,。；;:：]", above):
+                return above + " " + prev + title, max(above_start, start), end
             return prev + title, max(prev_start, start), end
     return title, line_start, end
 

@@ -150,3 +150,8 @@ def test_metadata_year_from_a_reporting_period_without_its_label(period):
 ])
 def test_metadata_year_before_the_publication_date_when_the_text_names_none(text):
     assert meta(text) == ("青石县水务局", 2022)
+
+
+def test_metadata_joint_issuers_one_a_line_above_the_title():
+    text = "中共青石县委办公室\n青石县人民政府办公室\n2023年政府信息公开工作年度报告" + _BODY
+    assert meta(text)[0] == "中共青石县委办公室青石县人民政府办公室"
