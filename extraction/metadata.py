@@ -20,6 +20,8 @@ _AGENCY_SUFFIX = re.compile(
     r"|联合会|联合社|合作社|红十字会|工会|海关)$"
 )
 _REGION = re.compile(r"^(.{2,6}?(?:省|自治区|市))?(.{1,8}?(?:市|州|盟|地区))?(.{1,8}?(?:区|县|旗))?")
+# a PDF's letter-spaced title: "某某局2 0 2 3 年…"
+_SPACED_DIGITS = re.compile(r"(?<=\d)[ \t　]+(?=\d)")
 _PREFIX_NOISE = re.compile(r"^(?:标题[:：]\s*|关于|印发)")
 
 
@@ -30,7 +32,7 @@ def _to_year(raw: str) -> int:
 def report_year(text: str, outline: Outline) -> int | None:
     for title in (outline.title, crawler_title(text)):
         if title:
-            m = _YEAR_IN_TITLE.search(title)
+            m = _YEAR_IN_TITLE.search(_SPACED_DIGITS.sub("", title))
             if m:
                 return _to_year(m.group(1))
     m = _PERIOD.search(text) or _PERIOD_SPAN.search(text, 0, outline.body_start + 4000)
@@ -63,7 +65,7 @@ def agency(text: str, outline: Outline) -> str | None:
     for title in (outline.title, crawler_title(text)):
         if not title:
             continue
-        title = _PREFIX_NOISE.sub("", title.strip())
+        title = _PREFIX_NOISE.sub("", _SPACED_DIGITS.sub("", title.strip()))
         m = _YEAR_IN_TITLE.search(title)
         name = title[:m.start()] if m else ""
         name = re.sub(r"[\s　]+", "", name).strip("《》“”\"'（）()")

@@ -155,3 +155,7 @@ def test_metadata_year_before_the_publication_date_when_the_text_names_none(text
 def test_metadata_joint_issuers_one_a_line_above_the_title():
     text = "中共青石县委办公室\n青石县人民政府办公室\n2023年政府信息公开工作年度报告" + _BODY
     assert meta(text)[0] == "中共青石县委办公室青石县人民政府办公室"
+
+
+def test_metadata_letter_spaced_year_in_title():
+    assert meta("青石县水务局2 0 2 2 年政府信息公开工作年度报告" + _NO_YEAR_BODY) == ("青石县水务局", 2022)
