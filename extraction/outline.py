@@ -422,6 +422,9 @@ def find_body_start(text: str) -> int:
     return start
 
 
+# what follows a report's name when a notice or a circular speaks of the reports (格式, 发布情况的通报)
+_NOT_THIS_REPORT = re.compile(r"有关事项|的通知|编制|格式|模板|发布情况|报送|检查|工作的")
+_IN_SENTENCE = re.compile(r"[，,。；;][^\s，,。；;]*$")
 _CRAWLER_TITLE = re.compile(r"^标题[:：]\s*(\S[^\n]*)$", re.M)
 _TITLE_IN_CLAUSE = re.compile(r"(?:关于|编制|做好|公布)[^。\n]{0,24}$")
 _TITLE_LINE_END = re.compile(r"[)）]?[ \t　]*(?:\n|$)")
@@ -445,7 +448,10 @@ def find_title(text: str, start: int) -> tuple[str, int, int]:
         clause = _TITLE_IN_CLAUSE.search(text, max(start, m.start() - 30), m.start())
         if clause and clause.group(0).startswith("关于") and _TITLE_LINE_END.match(text, m.end()):
             clause = None
-        if clause or re.match(r"有关事项|的通知|编制", text[m.end():m.end() + 4]):
+        if clause or _NOT_THIS_REPORT.match(text, m.end()):
+            continue
+        # inside a sentence ("按照要求，我办对全市2023年度政府信息公开工作年度报告…"): named, not the title
+        if _IN_SENTENCE.search(text, max(start, m.start() - 40, text.rfind("\n", 0, m.start()) + 1), m.start()):
             continue
         # a page's metadata table ("| 名称 | 某某局2023年政府信息公开年度报告 |") names the report
         # too; the heading of the text comes after it
@@ -475,6 +481,12 @@ def find_title(text: str, start: int) -> tuple[str, int, int]:
         if prev and len(prev) <= 40 and "。" not in prev and (
                 (_STARTS_WITH_YEAR.fullmatch(title) and not _YEAR_THEN_AGENCY.match(title))
                 or (m.start() == line_start and _ENDS_WITH_YEAR.search(prev))):
+            # joint issuers, one a line: "中共某某县委办公室\n某某县人民政府办公室\n2023年…"
+            above_end = prev_start - 1
+            above_start = text.rfind("\n", 0, max(above_end, 0)) + 1
+            above = text[max(above_start, start):max(above_end, start)].strip()
+            if above.startswith("中共") and len(above) <= 30 and not re.search(r"[，,。；;:：]", above):
+                return above + " " + prev + title, max(above_start, start), end
             return prev + title, max(prev_start, start), end
     return title, line_start, end
 

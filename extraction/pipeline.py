@@ -56,6 +56,9 @@ class State:
 
 _REPORT_WORDS = re.compile(r"政府信息公开|政务公开|信息公开")
 _REPORT_TITLE = re.compile(r"年度报告|年报|工作报告|公开报告")
+_INTERPRETATION_HEAD = re.compile(r"[【\[]?(?:图解|图说|一图读懂|解读)")
+_INTERPRETATION_TAIL = re.compile(r"[》\s]*(?:的)?(?:解读|图解)")
+_OTHER_DOCUMENT = re.compile(r"(?:指南|制度|办法|规定|细则|通知|通报|总结|要点|方案|意见)$")
 
 
 @registry.stage("outline")
@@ -66,6 +69,16 @@ def _outline(state: State) -> None:
     # a title that names no report (a 函 or 通知 filed among the reports) needs the sections to tell
     titled = bool(_REPORT_TITLE.search(state.outline.title))
     is_report = bool(_REPORT_WORDS.search(text)) and ((titled and len(kinds) >= 1) or len(kinds) >= 3)
+    if is_report and titled:
+        # the report's interpretation ("图解：某某局2023年…年度报告", "《…年度报告》解读") names it in its title
+        o = state.outline
+        is_report = not (_INTERPRETATION_HEAD.match(o.title) or _INTERPRETATION_TAIL.match(text, o.title_end))
+    if is_report and not titled:
+        # no report title, and the first line names another kind of document ("…政府信息公开指南",
+        # "关于印发年度报告格式的通知"): its 主动公开 / 依申请公开 headings are no report's sections
+        end = text.find("\n", state.outline.body_start)
+        first = text[state.outline.body_start:end if end >= 0 else len(text)].strip()
+        is_report = not (len(first) <= 60 and _OTHER_DOCUMENT.search(first))
     if not is_report:
         raise GovdigestError("not_a_report", f"{len(kinds)} standard sections found, no report title")
 

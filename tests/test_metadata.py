@@ -97,6 +97,7 @@ def test_metadata_word_above_a_title_that_names_its_agency_is_not_prepended():
 @pytest.mark.parametrize("preamble, expected", [
     ("根据《条例》要求，现公布某某县青石镇人民政府2020年政府信息公开工作年度报告。", "某某县青石镇人民政府"),
     ("根据《条例》和上级通知要求，青石镇人民政府编制2020年政府信息公开年度报告。", "青石镇人民政府"),
+    ("根据《条例》要求，现将青石县水务局2020年度政府信息公开工作情况报告如下。", "青石县水务局"),
 ])
 def test_metadata_agency_named_in_the_preamble_when_there_is_no_title(preamble, expected):
     assert meta(preamble + _BODY) == (expected, 2020)
@@ -105,3 +106,56 @@ def test_metadata_agency_named_in_the_preamble_when_there_is_no_title(preamble, 
 def test_metadata_agency_short_form_expanded_to_the_full_name_in_the_text():
     text = ("按照上级通知要求，青石镇政府编制2020年政府信息公开年度报告。如有疑问请与青石镇人民政府联系。" + _BODY)
     assert meta(text)[0] == "青石镇人民政府"
+
+
+@pytest.mark.parametrize("signature", [
+    "青石县水务局\n2024年1月20日", "青石县水务局\n\n2024年1月20日", "青石县水务局  2024年1月20日",
+    "青石县水务局\n2024-01-20", "青石县水务局\n2024.1.20", "青石县水务局\n二〇二四年一月二十日",
+    "2024年1月20日\n青石县水务局", "青石县残疾人联合会\n2024年1月20日", "青石海关\n2024年1月20日",
+])
+def test_metadata_agency_from_signature_in_any_layout(signature):
+    name = signature.replace("2024年1月20日", "").strip().split("\n")[0].split()[0]
+    name = name if not name[0].isdigit() and not name.startswith("二〇") else "青石县水务局"
+    text = "2023年政府信息公开工作年度报告" + _BODY + "\n" + signature + "\n"
+    assert meta(text)[0] == name
+
+
+def test_metadata_agency_with_association_suffix_from_a_title_without_year():
+    assert meta("青石县红十字会政府信息公开工作年度报告" + _BODY)[0] == "青石县红十字会"
+
+
+_NO_YEAR_BODY = _BODY.replace("2022年，", "本年度，")
+
+
+@pytest.mark.parametrize("title", ["青石县水务局二○二二年政府信息公开工作年度报告",
+                                   "青石县水务局二O二二年政府信息公开工作年度报告"])
+def test_metadata_year_in_title_with_circle_or_letter_for_zero(title):
+    assert meta(title + _NO_YEAR_BODY) == ("青石县水务局", 2022)
+
+
+@pytest.mark.parametrize("period", ["2022年1月1日至12月31日，本局扎实推进公开工作。",
+                                    "本报告统计期限自二〇二二年一月一日起至二〇二二年十二月三十一日止。",
+                                    "本报告所列数据截至2022年12月31日。"])
+def test_metadata_year_from_a_reporting_period_without_its_label(period):
+    text = "青石县水务局政府信息公开工作年度报告\n" + period + _NO_YEAR_BODY + "2023年，将加强解读。\n青石县水务局\n2023年1月20日\n"
+    assert meta(text) == ("青石县水务局", 2022)
+
+
+@pytest.mark.parametrize("text", [
+    "青石县水务局政府信息公开工作年度报告" + _NO_YEAR_BODY + "青石县水务局\n2023年1月20日\n",
+    "青石县水务局政府信息公开工作年度报告" + _NO_YEAR_BODY + "青石县水务局\n二〇二三年一月二十日\n",
+    "发布时间：2023-01-20\n青石县水务局政府信息公开工作年度报告" + _NO_YEAR_BODY,
+    "青石县水务局政府信息公开工作年度报告" + _NO_YEAR_BODY.replace("无。", "无。2023年，将加强解读。")
+    + "青石县水务局\n2023年1月20日\n",
+])
+def test_metadata_year_before_the_publication_date_when_the_text_names_none(text):
+    assert meta(text) == ("青石县水务局", 2022)
+
+
+def test_metadata_joint_issuers_one_a_line_above_the_title():
+    text = "中共青石县委办公室\n青石县人民政府办公室\n2023年政府信息公开工作年度报告" + _BODY
+    assert meta(text)[0] == "中共青石县委办公室青石县人民政府办公室"
+
+
+def test_metadata_letter_spaced_year_in_title():
+    assert meta("青石县水务局2 0 2 2 年政府信息公开工作年度报告" + _NO_YEAR_BODY) == ("青石县水务局", 2022)

@@ -219,3 +219,12 @@ def test_outline_drops_contents_list_followed_by_preamble():
     assert [s.kind for s in o.sections] == ["overview", "active_disclosure", "applications", "other_matters",
                                             "statistics"]
     assert o.sections[0].start > text.index("统计期限")
+
+
+@pytest.mark.parametrize("line", [
+    "按照要求，我办对全市2023年度政府信息公开工作年度报告发布情况进行了检查。",
+    "现将《政府信息公开工作年度报告格式》印发给你们，请遵照执行。",
+    "青石市人民政府办公室关于2023年度政府信息公开工作年度报告发布情况的通报",
+])
+def test_outline_report_named_in_a_sentence_or_a_circular_is_no_title(line):
+    assert outline(line + "\n一、总体情况\n各单位均按时发布。\n").title == ""

@@ -98,3 +98,31 @@ def test_pipeline_letter_on_the_disclosure_work_is_not_a_report(classifier):
     with pytest.raises(GovdigestError) as exc:
         process_bytes(text.encode(), "letter.txt", classifier=classifier)
     assert exc.value.code == "not_a_report"
+
+
+_SIX_HEADINGS = ("一、总体情况\n二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n"
+                 "四、政府信息公开行政复议、行政诉讼情况\n五、存在的主要问题及改进情况\n六、其他需要报告的事项\n")
+
+
+@pytest.mark.parametrize("text", [
+    "关于印发政府信息公开工作年度报告格式的通知\n各区县政务公开办：\n现将《政府信息公开工作年度报告格式》印发给你们。\n"
+    + _SIX_HEADINGS + "青石市政务公开办公室\n2021年12月20日\n",
+    "青石县水务局政府信息公开指南\n根据《中华人民共和国政府信息公开条例》，编制本指南。\n一、主动公开\n（一）公开范围。\n"
+    "二、依申请公开\n（一）申请方式。\n三、收费标准\n不收取费用。\n四、监督和救济\n可依法申请行政复议。\n",
+    "青石市人民政府办公室关于2023年度政府信息公开工作年度报告发布情况的通报\n各单位：\n"
+    "按照要求，我办对全市2023年度政府信息公开工作年度报告发布情况进行了检查。\n一、总体情况\n均按时发布。\n"
+    "二、存在的问题\n部分表格数据有误。\n三、工作要求\n抓好整改。\n",
+])
+def test_pipeline_guide_or_circular_about_the_reports_is_not_a_report(text, classifier):
+    with pytest.raises(GovdigestError) as exc:
+        process_bytes(text.encode(), "notice.txt", classifier=classifier)
+    assert exc.value.code == "not_a_report"
+
+
+@pytest.mark.parametrize("title", ["图解：青石县水务局2023年政府信息公开工作年度报告",
+                                   "《青石县水务局2023年政府信息公开工作年度报告》解读"])
+def test_pipeline_interpretation_of_a_report_is_not_a_report(title, classifier):
+    text = title + "\n近日，青石县水务局发布了年度报告。\n一、总体情况\n全年主动公开信息120条。\n二、依申请公开情况\n受理申请5件。\n"
+    with pytest.raises(GovdigestError) as exc:
+        process_bytes(text.encode(), "jiedu.txt", classifier=classifier)
+    assert exc.value.code == "not_a_report"
