@@ -2,7 +2,7 @@
 
 Every format ends in the same normal form: NFKC text (Kangxi radicals and full-width forms folded),
 "\\n" line ends, no control characters except "\\n"/"\\t", no trailing spaces, at most two blank lines
-in a row. Real tables (HTML, DOCX) become `Grid`s and are rendered into the text as pipe rows
+in a row; only a blank cell of a table printed one cell a line stays a line holding a tab. Real tables (HTML, DOCX) become `Grid`s and are rendered into the text as pipe rows
 (`| 一、本年新收… | 3 | 0 |`), one line per grid row, with `Grid.start`/`end` pointing at them.
 
 Only user-facing `GovdigestError`s leave this module: a parser's own exception is wrapped as
@@ -213,12 +213,84 @@ def normalise_text(text: str) -> str:
     text = nfkc(text)
     text = _STRIP_RE.sub("", text)
     if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
+        kept = _has_blank_cells(text)
+        if kept:
+            text = _mark_blank_cells(text)
         text = _TRAILING_WS_RE.sub("", text)
+        if kept:
+            text = text.replace(_BLANK_CELL_MARK, "\t")
     if "\n\n\n\n" in text:
         text = _BLANK_LINES_RE.sub("\n\n\n", text)
     if _SPACED_RUN_RE.search(text):
         text = _SPACED_LINE_RE.sub(_join_spaced_line, text)
     return text.strip("\n")
+
+
+# A crawled web table arrives one cell a line, each line opening with a tab, rows apart by an
+# empty line ("\t一、本年新收…" then "\t3", "\t0", …). A cell the agency left empty is a line
+# holding only whitespace with a tab: it stays as "\t", or the row loses a cell. Only in a document
+# that does have blank value cells (`_has_blank_cells`), and there only a run of them that follows
+# a cell line, that a number cell follows (a row of numbers without a label), or of two or more
+# that the row's end follows (a row left all blank); a run before a label (the empty corner of a
+# header) or a lone one between paragraphs still becomes empty lines, as in every other document.
+_NUMBER_CELL_RE = re.compile(r"\t[ ]*[-+]?\d[\d.,]*[ \t]*")
+_BLANK_CELL_MARK = "\t\x01"  # (control characters are gone by now: the mark cannot be in the text)
+
+
+def _is_blank_cell(line: str) -> bool:
+    return "\t" in line and not line.strip(" \t")
+
+
+def _has_blank_cells(text: str) -> bool:
+    """A blank cell line by a number cell, two or more ending a row, or a row's last cell blank
+    twice (one such is the empty corner of a header: "\t其他", "\t"). Looks only at lines that
+    end in a tab (str.find: most texts have none), and not at a "\t" line before a label or another
+    "\t" line (a run of blank cells is judged at its last line)."""
+    pos = text.find("\t\n")
+    last_cells = 0
+    while pos >= 0:
+        # (a cell-a-line table without blank cells has dozens of these lines where merged cells
+        # were, between an empty line or another such line and a label: passed over on two characters)
+        if text[pos - 1:pos] in ("\n", "\t") and text[pos + 2:pos + 3] == "\t" \
+                and not text[pos + 3:pos + 4].isdigit():
+            pos = text.find("\t\n", pos + 2)
+            continue
+        start = text.rfind("\n", 0, pos) + 1
+        if not text[start:pos].strip(" \t"):  # a blank cell line, text[start:pos + 1]
+            prev_start = text.rfind("\n", 0, max(start - 1, 0)) + 1
+            prev = text[prev_start:start - 1] if start else ""
+            end = text.find("\n", pos + 2)
+            after = text[pos + 2:end if end >= 0 else len(text)]
+            if _NUMBER_CELL_RE.fullmatch(prev) or _NUMBER_CELL_RE.fullmatch(after):
+                return True
+            if not after.startswith("\t") and _is_blank_cell(prev):
+                return True
+            if not after and prev.startswith("\t") and prev.strip():
+                last_cells += 1
+                if last_cells >= 2:
+                    return True
+        pos = text.find("\t\n", pos + 2)
+    return False
+
+
+def _mark_blank_cells(text: str) -> str:
+    lines = text.split("\n")
+    n = len(lines)
+    i = 0
+    while i < n:
+        line = lines[i]
+        if not _is_blank_cell(line):
+            i += 1
+            continue
+        j = i  # lines[i:j] is a run of blank cell lines
+        while j < n and _is_blank_cell(lines[j]):
+            j += 1
+        after = lines[j] if j < n else ""
+        if (i > 0 and lines[i - 1].startswith("\t") and lines[i - 1].strip()) or _NUMBER_CELL_RE.fullmatch(after) \
+                or (j - i >= 2 and not after.startswith("\t")):
+            lines[i:j] = [_BLANK_CELL_MARK] * (j - i)
+        i = j
+    return "\n".join(lines)
 
 
 # Some PDF text layers (wide letter spacing, justified lines) space every character out:

@@ -830,3 +830,31 @@ def test_load_txt_loses_markdown_bold_marks():
     text = "**某县2022年政府信息公开工作年度报告**\n**一、总体情况**\n本年度工作**稳步**推进。\n"
     assert load(text.encode(), "r.txt").text.split("\n") == [
         "某县2022年政府信息公开工作年度报告", "一、总体情况", "本年度工作稳步推进。"]
+
+
+# one cell a line (a crawled web table): a blank cell is a line holding only a tab
+_CELL_ROWS = (
+    "三、收到和处理政府信息公开申请情况\n\n"
+    "\t申请人情况\n\n\t自然人\n\t其他\n\t \n\n"
+    "\t一、本年新收政府信息公开申请数量\n\t5\n\t\t\n\t\n\t2\n\t\n\t\n\t7\n\n"
+    "\t二、上年结转政府信息公开申请数量\n\t\n\t\n\t\n\t\n\t\n\t\n\t\n\n"
+    "\t\n\t（二）部分公开\n\t1\n"
+)
+
+
+def test_load_blank_cells_one_a_line_are_kept_as_a_tab():
+    text = normalise_text(_CELL_ROWS)
+    assert "\t一、本年新收政府信息公开申请数量\n\t5\n\t\n\t\n\t2\n\t\n\t\n\t7\n\n" in text
+    assert "\t二、上年结转政府信息公开申请数量\n" + "\t\n" * 7 + "\n" in text
+    # a blank before a row's label (a merged label cell) stays an empty line; a header's last cell is a cell
+    assert "\n\n\t(二)部分公开\n" in text and "\t其他\n\t\n\n\t一、" in text
+    assert text == normalise_text(text)
+    doc = load(_CELL_ROWS.encode(), "r.txt")
+    assert doc.text == text
+
+
+def test_load_whitespace_lines_without_blank_cells_become_empty():
+    # number cells without any blank one, the empty corner of a header, tab-indented paragraphs
+    text = "\t自然人\n\t其他\n\t\n\n\t一、本年新收\n\t5\n\t0\n\n\t\n\t（二）部分公开\n\t1\n\n\t第一段。\n\t\n\t第二段。"
+    assert normalise_text(text) == (
+        "\t自然人\n\t其他\n\n\n\t一、本年新收\n\t5\n\t0\n\n\n\t(二)部分公开\n\t1\n\n\t第一段。\n\n\t第二段。")
