@@ -273,6 +273,33 @@ def pipe_rows(text: str, lo: int, hi: int) -> list[CRow] | None:
 
 
 _LINE_SEGMENTS: dict[str, list] = {}
+
+
+def cell_line_rows(text: str, lo: int, hi: int) -> list[CRow] | None:
+    """One cell a line with blank cells: a crawled web table whose lines each open with a tab,
+    rows apart by an empty line, a blank cell a line holding only the tab (the loader keeps
+    those: extraction/load.py). A blank cell is an empty cell at its line, read as 0 like an empty
+    grid cell. None unless text[lo:hi] holds such a blank cell."""
+    if "\n\t\n" not in text[lo:hi]:
+        return None
+    rows: list[CRow] = []
+    cells: list = []
+    pos = lo
+    for line in text[lo:hi].split("\n"):
+        if line.startswith("\t"):
+            body = line.strip()
+            if body:
+                s = pos + line.index(body)
+                cells.append((body, s, s + len(body)))
+            else:
+                cells.append(("", pos + len(line), pos + len(line)))
+        elif cells:
+            rows.append(CRow(cells))
+            cells = []
+        pos += len(line) + 1
+    if cells:
+        rows.append(CRow(cells))
+    return rows or None
 _MD_SEPARATOR = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?$")
 
 

@@ -27,6 +27,7 @@ from .document import Grid
 from .solver import row_readings, split_plain  # noqa: F401  (re-exported for callers and tests)
 from .table_layouts import (
     TableRead,
+    cell_line_rows,
     grid_rows,
     pipe_rows,
     read_active_rows,
@@ -100,6 +101,12 @@ def _read(kind: str, text: str, lo: int, hi: int, grids: list[Grid], generation:
         prow = pipe_rows(text, lo, hi)
         if prow:
             r = _read_rows(kind, prow, generation, facts, "pipe")
+            if r is not None:
+                reads.append(r)
+    if not reads:
+        crow = cell_line_rows(text, lo, hi)
+        if crow:
+            r = _read_rows(kind, crow, generation, facts, "cells")
             if r is not None:
                 reads.append(r)
     if not reads or reads[0].missing or reads[0].failures or _partial_active(reads[0], generation):

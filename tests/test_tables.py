@@ -270,3 +270,66 @@ def test_tables_dash_cells_one_per_line_are_not_a_page_footer():
     read = read_review_text(text, 0, len(text), [])
     assert read.data == {"review": [4, 0, 0, 1, 5], "litigation_direct": [0, 0, 0, 0, 0],
                          "litigation_after_review": [2, 0, 0, 1, 3]}
+
+
+def _cells_report(table: str) -> str:
+    from extraction.load import normalise_text
+
+    return normalise_text("2023年某某局政府信息公开工作年度报告\n\n一、总体情况\n\n本局依法公开。\n\n" + table
+                          + "五、存在的主要问题及改进情况\n\n无。\n")
+
+
+def _cells_tables(table: str) -> tuple[str, dict]:
+    from extraction.outline import outline
+
+    text = _cells_report(table)
+    o = outline(text)
+    tables, _ = extract_tables(text, o.sections, o.generation, [])
+    return text, tables
+
+
+_APP_LABELS = [
+    "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "（一）予以公开",
+    "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "（七）总计", "四、结转下年度继续办理",
+]
+
+
+def test_tables_cells_one_a_line_blank_cells_count_zero():
+    values = {0: ["4", "", "", "1", "", "", "5"], 1: [""] * 7, 2: ["3", "", "", "1", "", "", "4"],
+              3: [""] * 7, 4: ["3", "", "", "1", "", "", "4"], 5: ["1", "", "", "", "", "", "1"]}
+    rows = "".join(f"\t{label}\n" + "".join(f"\t{v}\n" for v in values[i]) + "\n" for i, label in enumerate(_APP_LABELS))
+    table = ("三、收到和处理政府信息公开申请情况\n\n\t申请人情况\n\n\t自然人\n\t法人或其他组织\n\t总计\n\n"
+             "\t商业企业\n\t科研机构\n\t社会公益组织\n\t法律服务机构\n\t其他\n\t\n\n" + rows)
+    text, tables = _cells_tables(table)
+    got = tables["applications"]["rows"]
+    assert got["new_received"] == [4, 0, 0, 1, 0, 0, 5]
+    assert got["carried_over"] == [0] * 7
+    assert got["carried_forward"] == [1, 0, 0, 0, 0, 0, 1]
+    ev = tables["evidence"]["applications.new_received[1]"]
+    assert ev["value"] == 0 and ev["source_text"] == "" and ev["start"] == ev["end"] and ev["status"] == "read"
+    line_start = text.rfind("\n", 0, ev["start"]) + 1
+    assert text[line_start:text.index("\n", ev["start"])] == "\t"  # the blank cell's own line
+    assert text[line_start - 3:line_start] == "\t4\n"
+
+
+def test_tables_cells_one_a_line_review_row_all_blank_is_zero():
+    head = "".join(f"\t{c}\n" for c in ["行政复议", "行政诉讼"]) + "\n" + "".join(
+        f"\t{c}\n" for c in ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3)
+    table = "四、政府信息公开行政复议、行政诉讼情况\n\n" + head + "\n" + "\t\n" * 15 + "\n"
+    _, tables = _cells_tables(table)
+    assert tables["review_litigation"] == {"review": [0] * 5, "litigation_direct": [0] * 5,
+                                           "litigation_after_review": [0] * 5}
+
+
+def test_tables_cells_one_a_line_active_blank_cells_count_zero():
+    table = ("二、主动公开政府信息情况\n\n\t第二十条第（一）项\n\n\t信息内容\n\t本年制发件数\n\t本年废止件数\n\t现行有效件数\n\n"
+             "\t规章\n\t\n\t\n\t\n\n\t行政规范性文件\n\t3\n\t\n\t8\n\n"
+             "\t第二十条第（五）项\n\n\t信息内容\n\t本年处理决定数量\n\n\t行政许可\n\t\n\n"
+             "\t第二十条第（六）项\n\n\t信息内容\n\t本年处理决定数量\n\n\t行政处罚\n\t6\n\n\t行政强制\n\t\n\n"
+             "\t第二十条第（八）项\n\n\t信息内容\n\t本年收费金额（单位：万元）\n\n\t行政事业性收费\n\t\n\n")
+    _, tables = _cells_tables(table)
+    ad = tables["active_disclosure"]
+    assert ad["regulations"] == {"issued": 0, "repealed": 0, "in_force": 0}
+    assert ad["normative_documents"] == {"issued": 3, "repealed": 0, "in_force": 8}
+    assert ad["licensing"] == {"decisions": 0} and ad["punishment"] == {"decisions": 6}
+    assert ad["coercion"] == {"decisions": 0} and ad["fees"] == {"amount": 0}
