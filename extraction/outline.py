@@ -177,8 +177,27 @@ def _candidates(text: str, start: int) -> list[Section]:
             if kind:
                 s = start + m.start(1)
                 found.append(Section(kind, line, s, start + m.end(1), -1, None))
+    if not any(c.kind == "overview" for c in found):
+        found.extend(_glued_overview(text, start, min((c.start for c in found), default=len(text))))
     found.sort(key=lambda s: s.start)
     return found
+
+
+def _glued_overview(text: str, start: int, before: int) -> list[Section]:
+    """An unnumbered 概述 right after a sentence end, text following on its line: a legacy body
+    collapsed onto one line ("…请与本局办公室联系。概述2015年，本局…"). Only before the first
+    section found; a sentence that names it ("全文由概述，…", "。概述如下") does not count."""
+    i = text.find("概述", start, before)
+    while i >= 0:
+        j = i
+        while j > start and text[j - 1] in " \t\u3000":
+            j -= 1
+        after = text[i + 2:i + 3]
+        # not after a bracket: "（一）概述" is a sub-heading
+        if (j == start or text[j - 1] in "。！？!?；;”\"」\n") and after not in "，,、和及与了如":
+            return [Section("overview", "概述", i, i + 2, -1, None)]
+        i = text.find("概述", i + 2, before)
+    return []
 
 
 _MINOR_HEADING_AT = re.compile(
