@@ -55,7 +55,7 @@ _BARE_TITLE = re.compile(
 )
 
 _ATTACHED_STATS = re.compile(r"(?:附件|附表)\s*\d{0,2}\s*[:：]\s*[^。，,；;:：\n]{0,40}?统计表"
-                             r"|[^。，,；;:：\s]{1,40}?统计表(?=\s*指标名称)")
+                             r"|[^。，,；;:：\s|]{1,40}?统计表(?=[\s|]*指标名称)")
 
 # A short line that may hold a bare title: every _BARE_TITLE ends in one of 述况施项表 before any
 # 。:： and spaces, so other lines are skipped inside the regex engine (one-cell-per-line tables
@@ -169,16 +169,59 @@ def _candidates(text: str, start: int) -> list[Section]:
         before = text[max(start, m.start() - 1):m.start()]
         if not before or before.isspace() or before in _TERMINATOR_BEFORE:
             found.append(Section("statistics", m.group(0), m.start(), m.end(), -1, None))
-    # Bare titles alone on their line.
+    # Bare titles alone on their line, or wrapped over two ("附件：政府信息公开\n情况统计表").
     for m in _SHORT_LINE.finditer(text[start:]):
         line = m.group(1).strip().rstrip("。:：")
-        if _BARE_TITLE.match(line):
-            kind = classify_title(line)
-            if kind:
-                s = start + m.start(1)
-                found.append(Section(kind, line, s, start + m.end(1), -1, None))
+        s = start + m.start(1)
+        if not _BARE_TITLE.match(line):
+            # every bare title ends so; a heading's second half starts with no number
+            if line[-1:] not in "述况施项表" or line[:1] in "一二三四五六七八九十第(（0123456789":
+                continue
+            line, s = _wrapped_bare_title(text, s, line)
+            if not line:
+                continue
+            # its second half read alone before a table ("情况统计表\n指标名称…") is this heading
+            found = [c for c in found if not s < c.start < start + m.end(1)]
+        kind = classify_title(line)
+        if kind:
+            found.append(Section(kind, line, s, start + m.end(1), -1, None))
+    if not any(c.kind == "overview" for c in found):
+        found.extend(_glued_overview(text, start, min((c.start for c in found), default=len(text))))
     found.sort(key=lambda s: s.start)
     return found
+
+
+def _wrapped_bare_title(text: str, at: int, line: str) -> tuple[str, int]:
+    """A bare title whose first half ends the line above `line` (read at `at`): (the joined
+    title, where it starts), or ("", -1)."""
+    line_start = text.rfind("\n", 0, at) + 1
+    if not line_start or len(line) > 24:
+        return "", -1
+    prev_start = text.rfind("\n", 0, line_start - 1) + 1
+    prev = text[prev_start:line_start - 1].strip()
+    if not prev or len(prev) > 24 or _WRAP_STOP.search(prev):
+        return "", -1
+    joined = prev + line
+    if not _BARE_TITLE.match(joined):
+        return "", -1
+    return joined, text.index(prev, prev_start)
+
+
+def _glued_overview(text: str, start: int, before: int) -> list[Section]:
+    """An unnumbered 概述 right after a sentence end, text following on its line: a legacy body
+    collapsed onto one line ("…请与本局办公室联系。概述2015年，本局…"). Only before the first
+    section found; a sentence that names it ("全文由概述，…", "。概述如下") does not count."""
+    i = text.find("概述", start, before)
+    while i >= 0:
+        j = i
+        while j > start and text[j - 1] in " \t\u3000":
+            j -= 1
+        after = text[i + 2:i + 3]
+        # not after a bracket: "（一）概述" is a sub-heading
+        if (j == start or text[j - 1] in "。！？!?；;”\"」\n") and after not in "，,、和及与了如":
+            return [Section("overview", "概述", i, i + 2, -1, None)]
+        i = text.find("概述", i + 2, before)
+    return []
 
 
 _MINOR_HEADING_AT = re.compile(

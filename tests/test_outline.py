@@ -228,3 +228,53 @@ def test_outline_drops_contents_list_followed_by_preamble():
 ])
 def test_outline_report_named_in_a_sentence_or_a_circular_is_no_title(line):
     assert outline(line + "\n一、总体情况\n各单位均按时发布。\n").title == ""
+
+
+def test_outline_finds_unnumbered_overview_glued_to_the_preamble():
+    # a crawl that collapsed the body onto one line: 概述 right after the preamble's last sentence
+    text = ("某局2015年政府信息公开工作年度报告 本报告由概述、主动公开政府信息情况等部分组成。"
+            "如对本报告有任何疑问，请与本局办公室联系（电话：0000-1234567）。概述2015年，本局稳步推进政务公开。"
+            "一、主动公开政府信息情况 全年公开信息二十条。二、依申请公开政府信息情况 全年受理申请两件。"
+            "三、存在的主要问题及改进措施 解读不够深入。")
+    o = outline(text)
+    assert [s.kind for s in o.sections] == ["overview", "active_disclosure", "applications",
+                                            "problems_improvements"]
+    assert o.sections[0].heading == "概述"
+    assert text[o.sections[0].body_start:].startswith("2015年")
+    # glued to the sentence before, on its own line otherwise
+    text2 = text.replace("。概述2015年", "。概述\n　　2015年")
+    assert kinds(text2)[0] == "overview"
+
+
+def test_outline_ignores_overview_named_inside_a_sentence():
+    text = ("某局2015年政府信息公开工作年度报告 全文由概述，主动公开政府信息情况等部分组成。现将工作情况概述如下。"
+            "一、主动公开政府信息情况 全年公开信息二十条。二、依申请公开政府信息情况 全年受理申请两件。")
+    assert kinds(text) == ["active_disclosure", "applications"]
+
+
+def test_outline_joins_unnumbered_heading_wrapped_over_two_lines():
+    text = ("某局2013年政府信息公开工作年度报告\n概述\n本年度我局稳步推进政务公开。\n"
+            "一、主动公开政府信息情况\n全年公开信息二十条。\n二、存在的主要问题及改进措施\n解读不够深入。\n"
+            "附件：政府信息公开\n情况统计表\n指标名称 计量单位 本年度 历年累计\n主动公开政府信息数 条 20 100\n")
+    o = outline(text)
+    assert [s.kind for s in o.sections] == ["overview", "active_disclosure", "problems_improvements", "statistics"]
+    assert o.sections[-1].heading == "附件：政府信息公开情况统计表"
+    assert "附件" not in text[o.sections[2].body_start:o.sections[2].end]
+
+
+def test_outline_finds_statistics_title_glued_before_a_pipe_table():
+    text = ("某局2013年政府信息公开工作年度报告 概述 本年度我局稳步推进政务公开。一、主动公开政府信息情况 全年公开信息二十条。"
+            "二、存在的主要问题及改进措施 解读不够深入。附表政府信息公开情况统计表 | 指标名称 | 计量单位 | 本年度 | "
+            "| 主动公开政府信息数 | 条 | 20 |")
+    assert kinds(text)[-1] == "statistics"
+
+
+def test_outline_survives_a_line_of_only_a_full_stop():
+    text = "某局2013年政府信息公开工作年度报告\n概述\n本年度我局稳步推进政务公开\n。\n一、主动公开政府信息情况\n全年公开信息二十条。\n"
+    assert kinds(text) == ["overview", "active_disclosure"]
+
+
+def test_outline_takes_no_numbered_sub_heading_for_a_glued_overview():
+    text = ("某局2015年政府信息公开工作年度报告 本报告依据条例编制。概述如下：本年度稳步推进。（一）概述 本年度我局稳步推进政务公开。"
+            "一、主动公开政府信息情况 全年公开信息二十条。二、依申请公开政府信息情况 全年受理申请两件。")
+    assert kinds(text) == ["active_disclosure", "applications"]
