@@ -1362,6 +1362,7 @@ def _load_pdf(data: bytes, filename: str) -> LoadedDocument:
 
     lines_per_page = [normalise_text(t).split("\n") for t in page_texts]
     _strip_page_numbers(lines_per_page)
+    _strip_running_heads(lines_per_page)
     text = normalise_text(
         "\n".join("\n".join(ln for ln in lines if ln is not None) for lines in lines_per_page)
     )
@@ -1393,6 +1394,44 @@ def _strip_page_numbers(pages: list[list[str | None]]) -> None:
         for i, k, o in bare:
             if o == offset:
                 pages[i][k] = None
+
+
+def _running_key(line: str) -> str:
+    return _WS_RE.sub("", line)
+
+
+def _strip_running_heads(pages: list[list[str | None]]) -> None:
+    """Blank out a running header or footer (the agency name or the report title printed at the
+    top or bottom of every page), in place.
+
+    A page's first (last) line is one when the same line is the first (last) line of at least two
+    pages and of at least 60% of the pages after the first, on full pages (five lines or more a
+    page on average). Page 1 keeps it (there
+    it is often the title itself) unless the next line repeats it (the agency name over a title
+    that starts with it).
+    """
+    filled = sum(1 for lines in pages for line in lines if line is not None and line.strip())
+    if len(pages) < 2 or filled < 5 * len(pages):
+        return
+    for edge in (0, -1):
+        where: dict[str, list[tuple[int, int]]] = {}
+        for i, lines in enumerate(pages):
+            idx = [k for k, line in enumerate(lines) if line is not None and line.strip()]
+            if idx:
+                k = idx[edge]
+                key = _running_key(lines[k])
+                if _cjk_count(key) >= 2:
+                    where.setdefault(key, []).append((i, k))
+        for hits in where.values():
+            later = [(i, k) for i, k in hits if i > 0]
+            if len(hits) >= 2 and later and len(later) >= 0.6 * (len(pages) - 1):
+                for i, k in later:
+                    pages[i][k] = None
+                if edge == 0 and hits[0][0] == 0:
+                    k = hits[0][1]
+                    rest = [ln for ln in pages[0][k + 1:] if ln is not None and ln.strip()]
+                    if rest and _running_key(pages[0][k]) in _running_key(rest[0]):
+                        pages[0][k] = None
 
 
 # --------------------------------------------------------------------------------------------

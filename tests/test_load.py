@@ -536,6 +536,40 @@ def test_load_pdf_page_number_styles():
         assert doc.text == "\n".join("\n".join(p) for p in pages), footer
 
 
+def test_load_pdf_running_header_on_every_page_is_dropped():
+    # the agency name printed at the top of every page splits a paragraph at each page break
+    head = "某某县水务局"
+    body = [f"第{n}行正文" for n in range(1, 13)]
+    pages = [
+        [head, "某某县水务局2022年政府信息公开工作年度报告", "一、总体情况", *body[:4], "全年主动公开信息"],
+        [head, "120条，较上年有所增加。", *body[4:8], "二、主动公开政府信息情况"],
+        [head, *body[8:], "行政许可 550"],
+    ]
+    doc = load(make_pdf(pages), "r.pdf")
+    assert doc.text == "\n".join(
+        ["某某县水务局2022年政府信息公开工作年度报告", "一、总体情况", *body[:4], "全年主动公开信息",
+         "120条,较上年有所增加。", *body[4:8], "二、主动公开政府信息情况", *body[8:], "行政许可 550"]
+    )
+
+
+def test_load_pdf_title_repeated_as_running_header_keeps_the_title():
+    # a header equal to the title, from page 2 on: the title on page 1 stays
+    title = "某某县水务局2022年政府信息公开工作年度报告"
+    body = [f"第{n}行正文" for n in range(1, 13)]
+    pages = [[title, "一、总体情况", *body[:4]], [title, *body[4:8]], [title, *body[8:]]]
+    doc = load(make_pdf(pages), "r.pdf")
+    assert doc.text == "\n".join([title, "一、总体情况", *body])
+
+
+def test_load_pdf_line_repeated_on_two_pages_of_many_stays():
+    # a table header repeated at the top of two pages of a five-page report is content
+    pages = [["某某县水务局年度报告", *(f"正文{n}之{k}" for k in range(6))] for n in range(1, 4)]
+    pages += [["申请人情况 自然人", *(f"本年新收 {k}" for k in range(6))]]
+    pages += [["申请人情况 自然人", *(f"本年办结 {k}" for k in range(6))]]
+    doc = load(make_pdf(pages), "r.pdf")
+    assert doc.text.count("申请人情况 自然人") == 2
+
+
 def test_load_pdf_keeps_a_number_that_is_table_data():
     # a lone "7" at the end of one page is not a page number (page 2; no other page agrees)
     pages = [["某某县人民政府年度报告", "正文第一页"], ["表三 总计", "7"]]
