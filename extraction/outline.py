@@ -523,7 +523,8 @@ def find_title(text: str, start: int) -> tuple[str, int, int]:
         prev = text[max(prev_start, start):prev_end].strip()
         if prev and len(prev) <= 40 and "。" not in prev and (
                 (_STARTS_WITH_YEAR.fullmatch(title) and not _YEAR_THEN_AGENCY.match(title))
-                or (m.start() == line_start and _ENDS_WITH_YEAR.search(prev))):
+                or (m.start() == line_start and _ENDS_WITH_YEAR.search(prev))
+                or _year_split(prev, text[line_start:m.start()])):
             # joint issuers, one a line: "中共某某县委办公室\n某某县人民政府办公室\n2023年…"
             above_end = prev_start - 1
             above_start = text.rfind("\n", 0, max(above_end, 0)) + 1
@@ -539,6 +540,15 @@ _STARTS_WITH_YEAR = re.compile(r"\s*(?:\d{4}|[〇零一二三四五六七八九]
 # (a converter's "正文" marker, a site name)
 _YEAR_THEN_AGENCY = re.compile(r"\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?\s*[\u4e00-\u9fff]{2,}?\s*(?:政府信息公开|政务公开)")
 _ENDS_WITH_YEAR = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年度?$")
+_YEAR_TAIL = re.compile(r"[\d〇零一二三四五六七八九]{0,3}\s*年?度?")
+
+
+def _year_split(prev: str, head: str) -> bool:
+    """A centred title wrapped inside its year: "某某局202" over "3年政府信息公开…", "某某局2020年"
+    over "度政府信息公开…"."""
+    head = head.strip()
+    return bool(head) and bool(_YEAR_TAIL.fullmatch(head)) and prev[-1:] in "0123456789〇零一二三四五六七八九年" \
+        and bool(_ENDS_WITH_YEAR.search(prev + head))
 
 
 _TRAILING_CHROME = re.compile(

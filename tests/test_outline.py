@@ -278,3 +278,17 @@ def test_outline_takes_no_numbered_sub_heading_for_a_glued_overview():
     text = ("某局2015年政府信息公开工作年度报告 本报告依据条例编制。概述如下：本年度稳步推进。（一）概述 本年度我局稳步推进政务公开。"
             "一、主动公开政府信息情况 全年公开信息二十条。二、依申请公开政府信息情况 全年受理申请两件。")
     assert kinds(text) == ["active_disclosure", "applications"]
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("某某县水务局202", "3年政府信息公开工作年度报告"),
+    ("某某县水务局2023年", "度政府信息公开工作年度报告"),
+    ("某某县水务局2023", "年度政府信息公开工作年度报告"),
+])
+def test_outline_title_wrapped_inside_its_year_is_joined(first, second):
+    from extraction.metadata import agency, report_year
+
+    text = f"{first}\n{second}\n一、总体情况\n2023年，本局主动公开政府信息120条。\n二、主动公开政府信息情况\n略。\n"
+    o = outline(text)
+    assert o.title == first + second
+    assert (agency(text, o), report_year(text, o)) == ("某某县水务局", 2023)
