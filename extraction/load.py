@@ -590,6 +590,7 @@ class _Builder:
             self.length += len(line) + 1
 
     def add_grid(self, origins: list[list[tuple[int, int] | None]], texts: dict) -> None:
+        origins, texts = _drop_empty_lines(origins, texts)
         width = max((len(r) for r in origins), default=0)
         rows: list[list[str]] = []
         spans: set[tuple[int, int]] = set()
@@ -615,6 +616,49 @@ class _Builder:
 
     def text(self) -> str:
         return "\n".join(self.lines)
+
+
+_NUMBER_TEXT_RE = re.compile(r"[-+]?\d[\d.,]*%?")
+
+
+def _drop_empty_lines(origins: list[list], texts: dict) -> tuple[list[list], dict]:
+    """A CMS page's spacer rows (empty, merged or short of cells) go; so do columns empty from top to bottom at
+    either edge when header rows stand above the numbers: padding, not a column of zeros. Inner
+    blank columns stay (zeros between filled columns), and so do the blank columns of a table
+    without header rows (the body half of a split table)."""
+    width = max((len(r) for r in origins), default=0)
+    grid = [row + [None] * (width - len(row)) for row in origins]
+
+    def blank(o) -> bool:
+        return o is None or not texts.get(o, "")
+
+    def spacer(r: int, row: list) -> bool:  # a row of separate empty cells may be a row of zeros
+        return all(blank(o) for o in row) and any(o != (r, c) for c, o in enumerate(row))
+
+    rows = [r for r, row in enumerate(grid) if not spacer(r, row)]
+    if not rows:
+        return origins, texts
+    cols = list(range(width))
+    first_numbers = next((i for i, r in enumerate(rows)
+                          if any(o is not None and _NUMBER_TEXT_RE.fullmatch(texts.get(o, "")) for o in grid[r])), 0)
+    if first_numbers > 0:
+        filled = [c for c in cols if not all(blank(grid[r][c]) for r in rows)]
+        cols = list(range(filled[0], filled[-1] + 1))
+    if len(rows) == len(grid) and len(cols) == width:
+        return origins, texts
+    moved: dict = {}
+    new_texts: dict = {}
+    new_origins: list[list] = []
+    for i, r in enumerate(rows):
+        out = []
+        for j, c in enumerate(cols):
+            o = grid[r][c]
+            if o is not None and o not in moved:
+                moved[o] = (i, j)
+                new_texts[(i, j)] = texts.get(o, "")
+            out.append(None if o is None else moved[o])
+        new_origins.append(out)
+    return new_origins, new_texts
 
 
 def _is_layout_table(origins: list[list], texts: dict) -> bool:
