@@ -684,6 +684,7 @@ _CHROME_TAGS = frozenset(["nav", "header", "footer", "aside", "form"])
 _CHROME_ATTR_RE = re.compile(
     r"nav|menu|header|footer|foot\b|breadcrumb|crumb|share|sidebar|toolbar|copyright", re.I
 )
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _CONTENT_ATTR_RE = re.compile(r"content|article|main|zoom|trs_editor|detail|zhengwen|text", re.I)
 _CONTENT_TAGS = ("div", "article", "td", "section", "main")
 _TITLE_ATTR_RE = re.compile(r"title|tit\b|\bbt\b", re.I)
@@ -747,8 +748,8 @@ def _drop_chrome(root) -> None:
     total = _cjk_count(root.get_text())
     doomed = []
     for el in root.find_all(True):
-        if el.name in _CHROME_TAGS:
-            by_tag = True
+        if el.name in _CHROME_TAGS or el.has_attr("hidden") or _HIDDEN_STYLE_RE.search(str(el.get("style") or "")):
+            by_tag = True  # a hidden copy of the article (mobile view), a hidden share text: not shown
         elif _CHROME_ATTR_RE.search(_attr_text(el)):
             by_tag = False
         else:

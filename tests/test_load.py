@@ -903,3 +903,19 @@ def test_load_html_table_without_header_keeps_its_blank_columns():
     data = "<tr><td>新收申请</td><td>2</td><td></td><td>2</td></tr><tr><td>结转</td><td>1</td><td></td><td>1</td></tr>"
     doc = load(_html_table_page(data), "a.html")
     assert doc.tables[0].rows == [["新收申请", "2", "", "2"], ["结转", "1", "", "1"]]
+
+
+def test_load_html_drops_a_hidden_copy_of_the_article():
+    rows = "".join(f"<tr><td>行政复议</td><td>结果维持</td><td>{i}</td></tr>" for i in range(3))
+    article = f"<p>一、总体情况</p><p>本年度我局认真贯彻落实条例要求，主动公开政府信息一百条。</p><table>{rows}</table>"
+    page = (f"<html><body><div class='nav'>首页 政务公开</div><div class='content' id='zoom'>{article}</div>"
+            f"<div class='m-content' style='display: none'>{article}</div><p hidden>隐藏的分享文字</p></body></html>")
+    text = load(page.encode(), "a.html").text
+    assert text.count("一、总体情况") == 1 and "隐藏" not in text
+    assert len(load(page.encode(), "a.html").tables) == 1
+
+
+def test_load_html_keeps_a_hidden_article_that_is_the_whole_page():
+    article = "<p>一、总体情况</p><p>本年度我局认真贯彻落实条例要求，主动公开政府信息一百条。</p>"
+    page = f"<html><body><div class='content' style='display:none'>{article}</div></body></html>"
+    assert "主动公开政府信息一百条" in load(page.encode(), "a.html").text
