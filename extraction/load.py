@@ -838,9 +838,26 @@ def _head_title(soup, container) -> str | None:
         return None
     parts = _HEAD_TITLE_SPLIT.split(_norm_inline(soup.title.get_text(" ")))
     name = next((p for p in parts if "报告" in p and ("信息公开" in p or "政务公开" in p)), None)
-    if not name or len(name) > 100 or _REPORT_NAMED.search(_norm_inline(container.get_text(" "))[:300]):
+    if not name or len(name) > 100 or _names_report_at_top(container, name):
         return None
     return name
+
+
+def _names_report_at_top(container, name: str) -> bool:
+    """The body's first lines hold the report's name: a short line calling itself a report (the
+    title, "二〇二二年度报告"); a preamble sentence citing "年度报告编制工作" or naming the report
+    ("由办公室编制的某镇2008年度…报告。") is not one."""
+    seen = 0
+    for raw in container.get_text("\n").split("\n"):
+        line = _norm_inline(raw)
+        if not line:
+            continue
+        if len(line) <= 80 and "。" not in line and _REPORT_NAMED.search(line):
+            return True
+        seen += len(line)
+        if seen >= 300:
+            break
+    return False
 
 
 def _html_raw_text(el) -> str:

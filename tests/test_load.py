@@ -919,3 +919,10 @@ def test_load_html_keeps_a_hidden_article_that_is_the_whole_page():
     article = "<p>一、总体情况</p><p>本年度我局认真贯彻落实条例要求，主动公开政府信息一百条。</p>"
     page = f"<html><body><div class='content' style='display:none'>{article}</div></body></html>"
     assert "主动公开政府信息一百条" in load(page.encode(), "a.html").text
+
+
+def test_load_html_head_title_when_the_preamble_cites_the_annual_report_work():
+    page = ("<html><head><title>青禾县教育局2022年政府信息公开工作年度报告_青禾县人民政府</title></head><body>"
+            "<div id='zoom'><p>依据《条例》和上级关于做好政府信息公开工作年度报告编制工作的要求，青禾县教育局办公室"
+            "编制了本报告。报告内容包括总体情况、主动公开政府信息情况等。</p><p>一、总体情况</p></div></body></html>")
+    assert load(page.encode(), "a.html").text.split("\n")[0] == "青禾县教育局2022年政府信息公开工作年度报告"
