@@ -632,8 +632,11 @@ def _drop_empty_lines(origins: list[list], texts: dict) -> tuple[list[list], dic
     def blank(o) -> bool:
         return o is None or not texts.get(o, "")
 
-    def spacer(r: int, row: list) -> bool:  # a row of separate empty cells may be a row of zeros
-        return all(blank(o) for o in row) and any(o != (r, c) for c, o in enumerate(row))
+    def spacer(r: int, row: list) -> bool:
+        # a row of separate empty cells may be a row of zeros, and so may a <tr> with no cells
+        # at all (a converter dropping the empty cells of a zero row): both stay
+        own = [c for c, o in enumerate(row) if o == (r, c)]
+        return all(blank(o) for o in row) and bool(own) and len(own) < len(row)
 
     rows = [r for r, row in enumerate(grid) if not spacer(r, row)]
     if not rows:

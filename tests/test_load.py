@@ -881,6 +881,8 @@ def test_load_html_table_keeps_a_full_row_of_empty_cells():
     cols = "<tr>" + "".join(f"<td>{w}</td>" for w in ("维持", "纠正", "其他", "未结", "总计")) + "</tr>"
     doc = load(_html_table_page(cols + "<tr>" + "<td></td>" * 5 + "</tr>"), "a.html")
     assert doc.tables[0].rows[1] == [""] * 5
+    doc = load(_html_table_page(cols + "<tr></tr>"), "a.html")
+    assert doc.tables[0].rows[1] == [""] * 5
 
 
 def test_load_html_table_drops_an_empty_edge_column_under_a_header():
