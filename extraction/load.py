@@ -590,6 +590,7 @@ class _Builder:
             self.length += len(line) + 1
 
     def add_grid(self, origins: list[list[tuple[int, int] | None]], texts: dict) -> None:
+        origins, texts = _drop_empty_lines(origins, texts)
         width = max((len(r) for r in origins), default=0)
         rows: list[list[str]] = []
         spans: set[tuple[int, int]] = set()
@@ -617,6 +618,52 @@ class _Builder:
         return "\n".join(self.lines)
 
 
+_NUMBER_TEXT_RE = re.compile(r"[-+]?\d[\d.,]*%?")
+
+
+def _drop_empty_lines(origins: list[list], texts: dict) -> tuple[list[list], dict]:
+    """A CMS page's spacer rows (empty, merged or short of cells) go; so do columns empty from top to bottom at
+    either edge when header rows stand above the numbers: padding, not a column of zeros. Inner
+    blank columns stay (zeros between filled columns), and so do the blank columns of a table
+    without header rows (the body half of a split table)."""
+    width = max((len(r) for r in origins), default=0)
+    grid = [row + [None] * (width - len(row)) for row in origins]
+
+    def blank(o) -> bool:
+        return o is None or not texts.get(o, "")
+
+    def spacer(r: int, row: list) -> bool:
+        # a row of separate empty cells may be a row of zeros, and so may a <tr> with no cells
+        # at all (a converter dropping the empty cells of a zero row): both stay
+        own = [c for c, o in enumerate(row) if o == (r, c)]
+        return all(blank(o) for o in row) and bool(own) and len(own) < len(row)
+
+    rows = [r for r, row in enumerate(grid) if not spacer(r, row)]
+    if not rows:
+        return origins, texts
+    cols = list(range(width))
+    first_numbers = next((i for i, r in enumerate(rows)
+                          if any(o is not None and _NUMBER_TEXT_RE.fullmatch(texts.get(o, "")) for o in grid[r])), 0)
+    if first_numbers > 0:
+        filled = [c for c in cols if not all(blank(grid[r][c]) for r in rows)]
+        cols = list(range(filled[0], filled[-1] + 1))
+    if len(rows) == len(grid) and len(cols) == width:
+        return origins, texts
+    moved: dict = {}
+    new_texts: dict = {}
+    new_origins: list[list] = []
+    for i, r in enumerate(rows):
+        out = []
+        for j, c in enumerate(cols):
+            o = grid[r][c]
+            if o is not None and o not in moved:
+                moved[o] = (i, j)
+                new_texts[(i, j)] = texts.get(o, "")
+            out.append(None if o is None else moved[o])
+        new_origins.append(out)
+    return new_origins, new_texts
+
+
 def _is_layout_table(origins: list[list], texts: dict) -> bool:
     """A one-column table, or one with a page of prose in a cell, frames content: not data."""
     width = max((len(r) for r in origins), default=0)
@@ -640,6 +687,7 @@ _CHROME_TAGS = frozenset(["nav", "header", "footer", "aside", "form"])
 _CHROME_ATTR_RE = re.compile(
     r"nav|menu|header|footer|foot\b|breadcrumb|crumb|share|sidebar|toolbar|copyright", re.I
 )
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _CONTENT_ATTR_RE = re.compile(r"content|article|main|zoom|trs_editor|detail|zhengwen|text", re.I)
 _CONTENT_TAGS = ("div", "article", "td", "section", "main")
 _TITLE_ATTR_RE = re.compile(r"title|tit\b|\bbt\b", re.I)
@@ -703,8 +751,8 @@ def _drop_chrome(root) -> None:
     total = _cjk_count(root.get_text())
     doomed = []
     for el in root.find_all(True):
-        if el.name in _CHROME_TAGS:
-            by_tag = True
+        if el.name in _CHROME_TAGS or el.has_attr("hidden") or _HIDDEN_STYLE_RE.search(str(el.get("style") or "")):
+            by_tag = True  # a hidden copy of the article (mobile view), a hidden share text: not shown
         elif _CHROME_ATTR_RE.search(_attr_text(el)):
             by_tag = False
         else:
@@ -793,9 +841,26 @@ def _head_title(soup, container) -> str | None:
         return None
     parts = _HEAD_TITLE_SPLIT.split(_norm_inline(soup.title.get_text(" ")))
     name = next((p for p in parts if "报告" in p and ("信息公开" in p or "政务公开" in p)), None)
-    if not name or len(name) > 100 or _REPORT_NAMED.search(_norm_inline(container.get_text(" "))[:300]):
+    if not name or len(name) > 100 or _names_report_at_top(container, name):
         return None
     return name
+
+
+def _names_report_at_top(container, name: str) -> bool:
+    """The body's first lines hold the report's name: a short line calling itself a report (the
+    title, "二〇二二年度报告"); a preamble sentence citing "年度报告编制工作" or naming the report
+    ("由办公室编制的某镇2008年度…报告。") is not one."""
+    seen = 0
+    for raw in container.get_text("\n").split("\n"):
+        line = _norm_inline(raw)
+        if not line:
+            continue
+        if len(line) <= 80 and "。" not in line and _REPORT_NAMED.search(line):
+            return True
+        seen += len(line)
+        if seen >= 300:
+            break
+    return False
 
 
 def _html_raw_text(el) -> str:

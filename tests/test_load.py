@@ -892,3 +892,73 @@ def test_load_whitespace_lines_without_blank_cells_become_empty():
     text = "\t自然人\n\t其他\n\t\n\n\t一、本年新收\n\t5\n\t0\n\n\t\n\t（二）部分公开\n\t1\n\n\t第一段。\n\t\n\t第二段。"
     assert normalise_text(text) == (
         "\t自然人\n\t其他\n\n\n\t一、本年新收\n\t5\n\t0\n\n\n\t(二)部分公开\n\t1\n\n\t第一段。\n\n\t第二段。")
+
+
+def _html_table_page(rows: str) -> bytes:
+    return ("<html><body><div id='zoom'><p>四、行政复议和行政诉讼情况</p><table border='1'>"
+            + rows + "</table></div></body></html>").encode()
+
+
+def test_load_html_table_drops_empty_rows():
+    head = "<tr><td colspan='5'>行政复议</td></tr>"
+    cols = "<tr>" + "".join(f"<td>{w}</td>" for w in ("维持", "纠正", "其他", "未结", "总计")) + "</tr>"
+    data = "<tr>" + "".join(f"<td>{v}</td>" for v in ("2", "", "1", "", "3")) + "</tr>"
+    doc = load(_html_table_page("<tr><td colspan='3'></td></tr>" + head + cols + data
+                                + "<tr><td>&nbsp;</td><td></td></tr>"), "a.html")
+    (grid,) = doc.tables
+    assert grid.rows == [["行政复议"] * 5, ["维持", "纠正", "其他", "未结", "总计"], ["2", "", "1", "", "3"]]
+    assert (0, 1) in grid.spans and (2, 1) not in grid.spans
+    assert "|  |  |" not in doc.text
+
+
+def test_load_html_table_keeps_a_full_row_of_empty_cells():
+    cols = "<tr>" + "".join(f"<td>{w}</td>" for w in ("维持", "纠正", "其他", "未结", "总计")) + "</tr>"
+    doc = load(_html_table_page(cols + "<tr>" + "<td></td>" * 5 + "</tr>"), "a.html")
+    assert doc.tables[0].rows[1] == [""] * 5
+    doc = load(_html_table_page(cols + "<tr></tr>"), "a.html")
+    assert doc.tables[0].rows[1] == [""] * 5
+
+
+def test_load_html_table_drops_an_empty_edge_column_under_a_header():
+    cols = "<tr><td></td><td>项目</td><td>自然人</td><td>法人</td><td>总计</td><td></td></tr>"
+    zero = "<tr><td></td><td>结转</td><td></td><td></td><td></td><td></td></tr>"
+    data = "<tr><td></td><td>新收申请</td><td>2</td><td></td><td>2</td><td></td></tr>"
+    doc = load(_html_table_page(cols + zero + data), "a.html")
+    assert doc.tables[0].rows == [["项目", "自然人", "法人", "总计"], ["结转", "", "", ""], ["新收申请", "2", "", "2"]]
+
+
+def test_load_html_table_keeps_an_inner_blank_column_of_zeros():
+    zero = "<tr><td>结转</td><td></td><td></td><td></td></tr>"
+    data = "<tr><td>新收申请</td><td></td><td>2</td><td>2</td></tr>"
+    doc = load(_html_table_page(zero + data), "a.html")
+    assert doc.tables[0].rows == [["结转", "", "", ""], ["新收申请", "", "2", "2"]]
+
+
+def test_load_html_table_without_header_keeps_its_blank_columns():
+    # the body half of a table split in two: a blank column is a column of zeros
+    data = "<tr><td>新收申请</td><td>2</td><td></td><td>2</td></tr><tr><td>结转</td><td>1</td><td></td><td>1</td></tr>"
+    doc = load(_html_table_page(data), "a.html")
+    assert doc.tables[0].rows == [["新收申请", "2", "", "2"], ["结转", "1", "", "1"]]
+
+
+def test_load_html_drops_a_hidden_copy_of_the_article():
+    rows = "".join(f"<tr><td>行政复议</td><td>结果维持</td><td>{i}</td></tr>" for i in range(3))
+    article = f"<p>一、总体情况</p><p>本年度我局认真贯彻落实条例要求，主动公开政府信息一百条。</p><table>{rows}</table>"
+    page = (f"<html><body><div class='nav'>首页 政务公开</div><div class='content' id='zoom'>{article}</div>"
+            f"<div class='m-content' style='display: none'>{article}</div><p hidden>隐藏的分享文字</p></body></html>")
+    text = load(page.encode(), "a.html").text
+    assert text.count("一、总体情况") == 1 and "隐藏" not in text
+    assert len(load(page.encode(), "a.html").tables) == 1
+
+
+def test_load_html_keeps_a_hidden_article_that_is_the_whole_page():
+    article = "<p>一、总体情况</p><p>本年度我局认真贯彻落实条例要求，主动公开政府信息一百条。</p>"
+    page = f"<html><body><div class='content' style='display:none'>{article}</div></body></html>"
+    assert "主动公开政府信息一百条" in load(page.encode(), "a.html").text
+
+
+def test_load_html_head_title_when_the_preamble_cites_the_annual_report_work():
+    page = ("<html><head><title>青禾县教育局2022年政府信息公开工作年度报告_青禾县人民政府</title></head><body>"
+            "<div id='zoom'><p>依据《条例》和上级关于做好政府信息公开工作年度报告编制工作的要求，青禾县教育局办公室"
+            "编制了本报告。报告内容包括总体情况、主动公开政府信息情况等。</p><p>一、总体情况</p></div></body></html>")
+    assert load(page.encode(), "a.html").text.split("\n")[0] == "青禾县教育局2022年政府信息公开工作年度报告"
