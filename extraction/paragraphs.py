@@ -469,7 +469,7 @@ def _single_items(text: str, kind: str) -> list[str]:
 
 
 _LEAD_IN = re.compile(r"(?:针对(?:上述|以上|存在的?|这些)|下一步|今后|下阶段|为此|对此)")
-# "…重点采取如下改进措施。": a sentence that announces the list after it
+# "…着重落实如下几项举措。": a sentence that announces the list after it
 _ANNOUNCES_LIST = re.compile(r"(?:如下|以下)[^。；;，,]{0,10}[。:：；;]?$")
 _RUN_IN_HEADING = re.compile(r"^[(（][一二三四五六七八九十][)）][^:：。,，]{0,14}[:：]")
 _LEVEL_MARKER = re.compile(r"^\s*(?:([(（][一二三四五六七八九十]{1,2}[)）])|(\d{1,2}[.．、](?!\d))|([(（]\d{1,2}[)）]))")

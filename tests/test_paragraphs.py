@@ -76,7 +76,7 @@ def test_paragraphs_items_skip_a_lead_in_without_its_colon():
     assert len(itemize(["本局将加强业务培训。"], "improvements")) == 1
 
 
-@pytest.mark.parametrize("lead", ["针对2022年工作中存在的主要问题，重点采取如下改进措施。",
+@pytest.mark.parametrize("lead", ["围绕去年查找出的短板，本局着重落实如下几项举措。",
                                   "对照上年度发现的不足，本局采取了以下措施。"])
 def test_paragraphs_items_skip_a_lead_in_that_names_the_problems_or_announces_the_list(lead):
     texts = [lead, "一是丰富解读形式，增加图解和视频解读。", "二是加强业务培训，提高答复质量。"]
@@ -171,7 +171,7 @@ def test_paragraphs_items_sub_points_count_with_their_item():
 
 
 def test_paragraphs_items_first_problem_without_its_lead_in():
-    text = "本年度本局公开工作取得了一定成绩，但仍存在一些不足，如：解读形式较为单一；栏目更新不够及时。"
+    text = "本局这一年的公开工作有所进步，不过仍存在一些短板，如：解读形式较为单一；栏目更新不够及时。"
     assert itemize([text], "problems") == ["解读形式较为单一", "栏目更新不够及时"]
     text = "虽然本局公开工作取得了一定成效，但还存在培训覆盖面不够、答复规范性有待提高等问题。"
     assert itemize([text], "problems")[0] == "培训覆盖面不够"
