@@ -810,8 +810,7 @@ def label_by_subheading(paragraphs: list, headings: list, labels: list[dict]) ->
         said = [kind for start, kind in marks if start <= p.start]
         if not said or said[-1] is None:
             continue
-        if said[-1] != lab["label"]:
-            lab["label"] = said[-1]
+        lab["label"] = said[-1]
         lab["spans"] = None  # under such a sub-heading the paragraph is one half, not a mix
 
 

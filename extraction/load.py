@@ -590,7 +590,7 @@ class _Builder:
             self.length += len(line) + 1
 
     def add_grid(self, origins: list[list[tuple[int, int] | None]], texts: dict) -> None:
-        origins, texts = _drop_empty_lines(origins, texts)
+        origins, texts = _drop_padding(origins, texts)
         width = max((len(r) for r in origins), default=0)
         rows: list[list[str]] = []
         spans: set[tuple[int, int]] = set()
@@ -621,7 +621,7 @@ class _Builder:
 _NUMBER_TEXT_RE = re.compile(r"[-+]?\d[\d.,]*%?")
 
 
-def _drop_empty_lines(origins: list[list], texts: dict) -> tuple[list[list], dict]:
+def _drop_padding(origins: list[list], texts: dict) -> tuple[list[list], dict]:
     """A CMS page's spacer rows (empty, merged or short of cells) go; so do columns empty from top to bottom at
     either edge when header rows stand above the numbers: padding, not a column of zeros. Inner
     blank columns stay (zeros between filled columns), and so do the blank columns of a table

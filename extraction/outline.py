@@ -140,7 +140,9 @@ def _title_after(text: str, pos: int, line_end: int) -> str:
     return window.strip()
 
 
-def _candidates(text: str, start: int) -> list[Section]:
+def _candidates(text: str, start: int, unnamed: list[Section]) -> list[Section]:
+    """The section headings after `start`; numbered parts whose title names no section kind go
+    to `unnamed` (see _unnamed_part), found by the same scan."""
     found: list[Section] = []
     for m in _HEADING_AT.finditer(text, start):
         i = m.start()
@@ -157,6 +159,10 @@ def _candidates(text: str, start: int) -> list[Section]:
             title = strong.group(0)
         else:
             title = _title_after(text, m.end(), line_end)
+            if m.group("num") and (not before or before[-1] in _TERMINATOR_BEFORE):
+                part = _unnamed_part(text, m.start(), m.end(), line_end, title, m.group("num"))
+                if part is not None:
+                    unnamed.append(part)
             title, line_end = _wrapped_title(text, m.end(), line_end, title)
         number = _CN_NUM.get((m.group("num") or m.group("pn") or "")[-1:])
         section = _titled_section(text, i, m.end(), line_end, title, number)
@@ -300,27 +306,14 @@ def _titled_section(text: str, start: int, after: int, line_end: int, title: str
     return Section(kind, heading, start, body_start, -1, number)
 
 
-def _unnamed_parts(text: str, start: int) -> list[Section]:
-    """Numbered headings (一、 at a line start or after a sentence end) whose title names no
-    section kind: a legacy report's parts of its own (审批事项及处理情况, 工作人员及经费支出情况)."""
-    found: list[Section] = []
-    for m in _HEADING_AT.finditer(text, start):
-        if not m.group("num"):
-            continue
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        before = text[line_start:m.start()].strip()
-        if before and before[-1] not in _TERMINATOR_BEFORE:
-            continue
-        line_end = text.find("\n", m.end())
-        line_end = len(text) if line_end < 0 else line_end
-        title = _title_after(text, m.end(), line_end)
-        if not title or len(title) > 30 or not title.endswith(_TITLE_END_WORDS) or _TABLE_ROW.search(title) \
-                or classify_title(title) is not None:
-            continue
-        body_start = text.find(title, m.end(), line_end) + len(title)
-        found.append(Section("other", text[m.start():body_start].strip(), m.start(), body_start, -1,
-                             _CN_NUM.get(m.group("num")[-1:])))
-    return found
+def _unnamed_part(text: str, start: int, after: int, line_end: int, title: str, num: str) -> Section | None:
+    """A numbered heading (一、 at a line start or after a sentence end) whose title names no
+    section kind: a legacy report's part of its own (审批事项及处理情况, 工作人员及经费支出情况)."""
+    if not title or len(title) > 30 or not title.endswith(_TITLE_END_WORDS) or _TABLE_ROW.search(title) \
+            or classify_title(title) is not None:
+        return None
+    body_start = text.find(title, after, line_end) + len(title)
+    return Section("other", text[start:body_start].strip(), start, body_start, -1, _CN_NUM.get(num[-1:]))
 
 
 def _fill_numbered_gaps(sections: list[Section], unnamed: list[Section]) -> list[Section]:
@@ -566,9 +559,10 @@ def outline(text: str, year: int | None = None) -> Outline:
     body_end = max(body_start, find_body_end(text))
     title, title_start, title_end = find_title(text, body_start)
     scan_from = max(title_end, body_start)
-    sections = [s for s in _in_template_order(_drop_toc_and_dupes(_candidates(text, scan_from), text))
+    unnamed: list[Section] = []
+    sections = [s for s in _in_template_order(_drop_toc_and_dupes(_candidates(text, scan_from, unnamed), text))
                 if s.start < body_end]
-    sections = _fill_numbered_gaps(sections, [u for u in _unnamed_parts(text, scan_from) if u.start < body_end])
+    sections = _fill_numbered_gaps(sections, [u for u in unnamed if u.start < body_end])
     if len(sections) < 3:
         # Not numbered 一、二、: some reports number their parts （一） or 1. at the top level
         other = _minor_sections(text, scan_from, body_end)

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .outline import TABLE_KINDS, Outline, classify_title
+from .outline import TABLE_KINDS, Outline
 
 _TERMINATORS = "。！？!?；;"
 _CLOSERS = "”\"’』」)）"
@@ -166,8 +166,9 @@ _TRANSITION = re.compile(
 )
 
 
-def _split_transitions(text: str, s: int, e: int) -> list[tuple[int, int]]:
-    cuts = [s] + [m.start() for m in _TRANSITION.finditer(text, s, e) if m.start() > s] + [e]
+def _cut_before(pattern: re.Pattern, text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """text[s:e] cut where `pattern` matches (a transition, a paragraph opener)."""
+    cuts = [s] + [m.start() for m in pattern.finditer(text, s, e) if m.start() > s] + [e]
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
 
 
@@ -178,11 +179,6 @@ def _split_transitions(text: str, s: int, e: int) -> list[tuple[int, int]]:
 _OPENER = re.compile(
     r"(?<=[。！？!?])\s*(?=(?:19|20)\d{2}年度?[,，]|本报告|根据《|依据《|按照《|如对本报告|本年度[,，]?[我本])"
 )
-
-
-def _split_openers(text: str, s: int, e: int) -> list[tuple[int, int]]:
-    cuts = [s] + [m.start() for m in _OPENER.finditer(text, s, e) if m.start() > s] + [e]
-    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
 
 
 def _collapsed(text: str, start: int, end: int) -> bool:
@@ -238,9 +234,9 @@ def split_paragraphs(text: str, outline: Outline) -> list[Paragraph]:
                 continue  # only prose (a piece ending in 。) is kept from a table section
             pieces = _split_markers(text, ps, pe)
             if kind == "problems_improvements":
-                pieces = [q for a, b in pieces for q in _split_transitions(text, a, b)]
+                pieces = [q for a, b in pieces for q in _cut_before(_TRANSITION, text, a, b)]
             elif collapsed:  # not where problems are: each paragraph there is an item
-                pieces = [q for a, b in pieces for q in _split_openers(text, a, b)]
+                pieces = [q for a, b in pieces for q in _cut_before(_OPENER, text, a, b)]
             for a, b in pieces:
                 raw = text[a:b]
                 clean = (_LINE_BREAK.sub("", raw) if "\n" in raw else raw).strip()
@@ -351,25 +347,17 @@ def itemize(texts: list[str], kind: str) -> list[str]:
             return _itemize_single(body.strip(), kind)
     items: list[str] = []
     texts = _nest_sub_items(texts)
-    enumerated_at = [k for k, text in enumerate(texts) if _split_enumerated(text)]
-    sub_family = None  # the marker family of a sub-list opened inside the item before
+    enumerated = [_split_enumerated(text) for text in texts]
+    enumerated_at = [k for k, e in enumerate(enumerated) if e]
     for k, text in enumerate(texts):
-        family = _marker_family(text)
-        if sub_family is not None and family == sub_family:
-            continue  # "2、…" after "（三）规范公开行为1、…": a sub-point of item (三)
-        sub_family = _sub_list_family(text, family)
-        if sub_family is not None:
-            items.append(_strip_marker(text))  # its sub-points are part of it
-            continue
         if text[-1] in ":：":
             continue  # a lead-in: "…存在以下问题："
         if enumerated_at and k < enumerated_at[0] and (_LEAD_IN.match(text) or _ANNOUNCES_LIST.search(text)):
             continue  # a lead-in without its colon: "针对上述问题，我县…推动工作再上新台阶；" then 一是…
         if enumerated_at and k > enumerated_at[-1] and _STATUS.match(text) and not _PLAN.search(text):
             continue  # a closing word on where the listed work stands ("目前，…正在有序进行中。"): no measure
-        enumerated = _split_enumerated(text)
-        if enumerated:
-            items.extend(_strip_marker(i) for i in enumerated if len(i) >= 4)
+        if enumerated[k]:
+            items.extend(_strip_marker(i) for i in enumerated[k] if len(i) >= 4)
         else:
             items.append(_strip_marker(text))
     return [i for i in items if i]
@@ -404,22 +392,6 @@ def _names_the_part(text: str) -> bool:
     """"（二）改进措施：…", "（一）存在的主要问题。": the marker heads the part, not one item."""
     title = _ITEM_TITLE.match(_LEVEL_MARKER.sub("", text, count=1))
     return bool(title and _PART_WORDS.search(title.group(0)))
-
-
-_SUB_LIST_OPENS = re.compile(r"(?<![\d.])1[.．、](?=[\u4e00-\u9fff])|[(（]1[)）]")
-
-
-def _sub_list_family(text: str, family: str | None) -> str | None:
-    """The family of a numbered sub-list that opens inside a numbered item ("（三）规范公开行为1、加强…");
-    not inside a part's run-in heading ("（二）改进措施1、…"), whose list holds the items."""
-    if family is None:
-        return None
-    m = _SUB_LIST_OPENS.search(text, 1)
-    sub = _marker_family(m.group(0)) if m else None
-    if sub is None or sub == family:
-        return None
-    title = _MARKER.sub("", text[:m.start()], count=1)
-    return sub if classify_title(title) is None else None
 
 
 def _itemize_single(text: str, kind: str) -> list[str]:

@@ -273,6 +273,7 @@ def pipe_rows(text: str, lo: int, hi: int) -> list[CRow] | None:
 
 
 _LINE_SEGMENTS: dict[str, list] = {}
+_MD_SEPARATOR = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?$")
 
 
 def cell_line_rows(text: str, lo: int, hi: int) -> list[CRow] | None:
@@ -280,7 +281,7 @@ def cell_line_rows(text: str, lo: int, hi: int) -> list[CRow] | None:
     rows apart by an empty line, a blank cell a line holding only the tab (the loader keeps
     those: extraction/load.py). A blank cell is an empty cell at its line, read as 0 like an empty
     grid cell. None unless text[lo:hi] holds such a blank cell."""
-    if "\n\t\n" not in text[lo:hi]:
+    if text.find("\n\t\n", lo, hi) < 0:
         return None
     rows: list[CRow] = []
     cells: list = []
@@ -300,7 +301,6 @@ def cell_line_rows(text: str, lo: int, hi: int) -> list[CRow] | None:
     if cells:
         rows.append(CRow(cells))
     return rows or None
-_MD_SEPARATOR = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?$")
 
 
 # ==================================================================================== 表三

@@ -90,25 +90,18 @@ def _regions(text: str, sections: list, kind: str) -> list[tuple[int, int]]:
 
 
 def _read(kind: str, text: str, lo: int, hi: int, grids: list[Grid], generation: str, facts) -> TableRead | None:
-    inside = [g for g in grids if lo <= g.start < hi]
     reads: list[TableRead] = []
-    if inside:
-        rows = [r for g in inside for r in grid_rows(g, text)]
-        r = _read_rows(kind, rows, generation, facts, "grid")
+    # the table's rows from the first layout that has them and reads: real grids, pipe rows,
+    # one cell a line with blank cells
+    row_sources = (("grid", lambda: [r for g in grids if lo <= g.start < hi for r in grid_rows(g, text)]),
+                   ("pipe", lambda: pipe_rows(text, lo, hi)),
+                   ("cells", lambda: cell_line_rows(text, lo, hi)))
+    for layout, rows_of in row_sources:
+        rows = rows_of()
+        r = _read_rows(kind, rows, generation, facts, layout) if rows else None
         if r is not None:
             reads.append(r)
-    if not reads:
-        prow = pipe_rows(text, lo, hi)
-        if prow:
-            r = _read_rows(kind, prow, generation, facts, "pipe")
-            if r is not None:
-                reads.append(r)
-    if not reads:
-        crow = cell_line_rows(text, lo, hi)
-        if crow:
-            r = _read_rows(kind, crow, generation, facts, "cells")
-            if r is not None:
-                reads.append(r)
+            break
     if not reads or reads[0].missing or reads[0].failures or _partial_active(reads[0], generation):
         r = _read_text(kind, text, lo, hi, generation, facts)
         if r is not None:
