@@ -40,13 +40,27 @@ def _normalise(url: str) -> str:
     return url
 
 
-def _json_dumps(value) -> str:
+def json_bytes(value) -> bytes:
+    """A JSON column's text, UTF-8 encoded: what SQLAlchemy stores, for inserts that skip it."""
     # A summary is ~50 KB of JSON; json.dumps made up a tenth of a document's whole cost.
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    # Keys that are not strings (as json.dumps allows) need OPT_NON_STR_KEYS, which serializes
+    # every dict ~1.5x slower (0.065 -> 0.043 ms a summary, measured); with string keys only, the
+    # text is the same either way, so that option is the fallback.
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _json_dumps(value) -> str:
+    return json_bytes(value).decode()
 
 
 _JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
+
+SQLITE_PAGE_SIZE = 16384
+WAL_CHECKPOINT_BYTES = 64 * 1024 * 1024
 
 # Databases whose schema this process knows to be at head without asking alembic: see mark_migrated.
 _MIGRATED: set[str] = set()
@@ -68,14 +82,19 @@ def engine(url: str | None = None) -> Engine:
         @event.listens_for(eng, "connect")
         def _pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
+            # Only a new file takes it (set before WAL creates it; an existing file keeps its own):
+            # a ~50 KB summary fills 4 pages of 16 KB rather than 13 of 4 KB, each a WAL frame of
+            # its own; bulk writes cost ~0.04 ms less per document (measured). No durability change.
+            cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
             # WAL lets readers (status, the API) run while a writer commits.
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             # A bulk run commits ~7 MB per 100 documents; with the default 1,000-page (4 MB)
-            # threshold every commit also checkpoints. 16,384 pages (64 MB) checkpoints a few
-            # times less often: 0.22 -> 0.15 ms per 51 KB summary (measured).
-            cur.execute("PRAGMA wal_autocheckpoint=16384")
+            # threshold every commit also checkpoints. 64 MB (16,384 pages of 4 KB) checkpoints a
+            # few times less often: 0.22 -> 0.15 ms per 51 KB summary (measured).
+            page_size = cur.execute("PRAGMA page_size").fetchone()[0]
+            cur.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_BYTES // page_size}")
             cur.close()
     else:
         eng = create_engine(real, pool_pre_ping=True, pool_size=5, max_overflow=10, **_JSON)

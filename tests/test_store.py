@@ -250,6 +250,48 @@ def test_store_record_outcomes_batch_writes_what_one_by_one_writes(tmp_path, rep
     assert many == one
 
 
+def test_store_sqlite_document_insert_binds_what_sqlalchemy_binds(tmp_path, report_2019_bytes, classifier):
+    """New documents go to SQLite's driver directly (store.repository._insert_documents): the
+    stored values and their SQLite types are those of SQLAlchemy's own INSERT."""
+    from extraction.pipeline import process_bytes
+    from store.repository import _DOCUMENT_DEFAULTS, _INSERT_DOCUMENTS, _insert_documents, now
+
+    summary = process_bytes(report_2019_bytes, "2019.txt", classifier=classifier)
+    summary["pipeline"]["timings_ms"] = {"outline": 0.25, 7: 1}  # a non-string key, as the serializer allows
+    t = now()
+    rows = [{**_DOCUMENT_DEFAULTS, "sha256": sha, "filename": name, "size": 3, "attempts": 1, "status": status,
+             "created_at": t, "updated_at": t, "queued_at": t, "started_at": t, "finished_at": None,
+             "failing_checks": 0, **extra}
+            for sha, name, status, extra in [
+                ("a" * 64, "done.txt", "done", {"summary": summary, "timings": summary["pipeline"]["timings_ms"],
+                                                "is_report": True, "year": 2020, "agency": "某县"}),
+                ("b" * 64, "notice.txt", "failed", {"error_code": "not_a_report", "is_report": False}),
+                ("c" * 64, "broken.txt", "failed", {"error_code": "decode_error", "error_message": "引号\"'"})]]
+    stored = []
+    for name, insert in (("sqlalchemy", lambda conn: conn.execute(_INSERT_DOCUMENTS, rows).scalars().all()),
+                         ("driver", lambda conn: _insert_documents(conn, rows))):
+        with session(f"sqlite:///{tmp_path}/{name}.db") as s:
+            conn = s.connection()
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # no originals for these rows
+            assert insert(conn) == [1, 2, 3]
+            columns = [c.name for c in Document.__table__.columns]
+            stored.append(conn.exec_driver_sql(
+                f"SELECT {', '.join(f'{c}, typeof({c})' for c in columns)} FROM documents ORDER BY id").all())
+    assert stored[1] == stored[0]
+
+
+def test_store_new_paragraph_rows_are_the_rows_without_reviews(report_2019_bytes, classifier):
+    """New documents' paragraph tuples (record_outcomes) and save_summary's rows stay in step."""
+    from extraction.pipeline import process_bytes
+    from store.repository import _NEW_PARAGRAPH_COLUMNS, _new_paragraph_rows, _paragraph_rows
+
+    summary = process_bytes(report_2019_bytes, "2019.txt", classifier=classifier)
+    rows = _paragraph_rows(7, summary, {})
+    assert rows and all(row.keys() - set(_NEW_PARAGRAPH_COLUMNS) == {"reviewed_by", "reviewed_at"} for row in rows)
+    assert all(row["reviewed_by"] is None and row["reviewed_at"] is None for row in rows)
+    assert _new_paragraph_rows(7, summary) == [tuple(row[c] for c in _NEW_PARAGRAPH_COLUMNS) for row in rows]
+
+
 # --------------------------------------------------------------------------------------------
 # store_files: many files in a few statements
 
