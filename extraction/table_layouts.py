@@ -128,9 +128,25 @@ _BLANK_CELL = re.compile(r"^[\s\-—–－/／\\无]*$")
 _CELL_NUMBER = re.compile(r"^\s*([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)\s*(?:件|条|个|万元|元|项|次)?\s*$")
 
 
-@dataclass
 class CRow:
-    cells: list  # (text, start, end)
+    """A table row: its cells (text, start, end). A pipe row is kept as its line's cells at
+    offset 0 and their shape (see _row_shape), both made once per line text (rows recur), with
+    where the line starts; its document cells are made only when asked for."""
+
+    __slots__ = ("_cells", "rel", "pos", "shape")
+
+    def __init__(self, cells: list | None = None, rel: list | None = None, pos: int = 0, shape: tuple | None = None):
+        self._cells = cells
+        self.rel = rel  # cells at offset 0 (a pipe row), else None
+        self.pos = pos  # what rel's offsets are relative to
+        self.shape = shape  # _row_shape(rel), else None
+
+    @property
+    def cells(self) -> list:
+        if self._cells is None:
+            pos = self.pos
+            self._cells = [(t, s + pos, e + pos) for t, s, e in self.rel]
+        return self._cells
 
 
 def cell_token(text: str, start: int, end: int) -> Tok | None:
@@ -180,24 +196,41 @@ def _parse_cell(text: str):
     return raw.replace(",", ""), m.start(1), len(raw)
 
 
-def split_row(row: CRow) -> tuple[list, list[Tok]]:
-    """(label cells, numeric tail): the numbers after the last label cell."""
-    cells = row.cells
-    toks: list[Tok] = []
+def _row_shape(cells: list) -> tuple[tuple, tuple, bool]:
+    """(label cells, numeric tail, plain) of a row's cells: the tail is the cells after the last
+    label cell, each (number text, start, end, blank) as cell_token reads it; plain when every
+    tail cell is digits or empty. A pure function of the cells (a pipe line's are cached)."""
+    tail = []
+    plain = True
     k = len(cells)
     while k > 0:
         text, start, end = cells[k - 1]
         if text.isdigit():  # the usual cell, without the call
-            toks.append(Tok(text, start, end))
+            tail.append((text, start, end, False))
+        elif not text:
+            tail.append(("", start, start, True))
         else:
-            t = cell_token(text, start, end)
-            if t is None:
+            hit = _cell_parsed(text)
+            if hit is None:
                 break
-            toks.append(t)
+            plain = False
+            if hit is _BLANK:
+                tail.append(("", start, start, True))
+            else:
+                raw, at, n = hit
+                tail.append((raw, start + at, start + at + n, False))
         k -= 1
-    toks.reverse()
-    labels = [c for c in cells[:k] if c[0].strip()]
-    return labels, toks
+    tail.reverse()
+    return tuple(c for c in cells[:k] if c[0].strip()), tuple(tail), plain
+
+
+def split_row(row: CRow) -> tuple[list, list[Tok]]:
+    """(label cells, numeric tail): the numbers after the last label cell."""
+    labels, tail, _ = row.shape or _row_shape(row.cells)
+    pos = row.pos
+    if pos:
+        return [(t, s + pos, e + pos) for t, s, e in labels], [Tok(t, s + pos, e + pos, b) for t, s, e, b in tail]
+    return list(labels), [Tok(*c) for c in tail]
 
 
 def grid_rows(grid: Grid, text: str | None) -> list[CRow]:
@@ -254,25 +287,29 @@ def pipe_rows(text: str, lo: int, hi: int) -> list[CRow] | None:
     pos = lo
     n_pipe = 0
     for line in text[lo:hi].split("\n"):
-        if "|" in line and _MD_SEPARATOR.match(line):
-            n_pipe += 1  # a markdown header's |---| line: a table, but no row of blank cells
-        elif "|" in line:
-            # rows recur (a row of zeros, the header rows): a line's cells are cut once, at offset 0
-            rel = _LINE_SEGMENTS.get(line)
-            if rel is None:
+        if "|" in line:
+            # rows recur (a row of zeros, the header rows): a line's cells are cut, and split into
+            # labels and numbers, once, at offset 0 (a separator line is never cached)
+            hit = _LINE_SEGMENTS.get(line)
+            if hit is None:
+                if _MD_SEPARATOR.match(line):
+                    n_pipe += 1  # a markdown header's |---| line: a table, but no row of blank cells
+                    pos += len(line) + 1
+                    continue
                 rel = _pipe_segments(line, 0)
+                hit = (rel, _row_shape(rel) if len(rel) >= 2 else None)
                 if len(line) <= _CACHED_TEXT_LEN:
                     if len(_LINE_SEGMENTS) >= _CACHE_SIZE // 4:  # a line's cells weigh more than a label
                         _LINE_SEGMENTS.clear()
-                    _LINE_SEGMENTS[line] = rel
-            if len(rel) >= 2:
-                rows.append(CRow([(t, s + pos, e + pos) for t, s, e in rel]))
+                    _LINE_SEGMENTS[line] = hit
+            if hit[1] is not None:
+                rows.append(CRow(None, hit[0], pos, hit[1]))
                 n_pipe += 1
         pos += len(line) + 1
     return rows if n_pipe >= 3 else None
 
 
-_LINE_SEGMENTS: dict[str, list] = {}
+_LINE_SEGMENTS: dict[str, tuple] = {}  # line -> (its cells at offset 0, their _row_shape or None)
 _MD_SEPARATOR = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?$")
 
 
@@ -394,19 +431,13 @@ def _fast_cell_rows(rows: list[CRow], layout: str) -> TableRead | None:
     a cell, a row it would warn about, a broken identity): that path then reads the table."""
     parts = []
     for row in rows:
-        cells = row.cells
-        k = len(cells)
-        while k > 0:
-            t = cells[k - 1][0]
-            if t and not t.isdigit():
-                if _cell_parsed(t) is not None:  # a number in another form, or a blank mark
-                    return None
-                break  # a label
-            k -= 1
-        parts.append(([c for c in cells[:k] if c[0].strip()], cells[k:]))
-    has_2021 = bool(_OTHER_2021_ROWS.search("\n".join(t for lb, _ in parts for t, _, _ in lb)))
-    tails: dict[str, list] = {}
-    for labels, tail in parts:
+        labels, tail, plain = row.shape or _row_shape(row.cells)
+        if not plain:  # a number in another form, or a blank mark
+            return None
+        parts.append((labels, tail, row.pos))
+    has_2021 = bool(_OTHER_2021_ROWS.search("\n".join(t for lb, _, _ in parts for t, _, _ in lb)))
+    tails: dict[str, tuple] = {}
+    for labels, tail, pos in parts:
         if len(tail) < 4 or all(not c[0] for c in tail) and not labels:
             continue
         key = _app_key_of_labels(labels, has_2021)
@@ -418,14 +449,19 @@ def _fast_cell_rows(rows: list[CRow], layout: str) -> TableRead | None:
             return None
         if len(tail) > 7 and all(not c[0] for c in tail[:len(tail) - 7]):
             tail = tail[len(tail) - 7:]
-        tails[key] = tail
-    if len(tails) < 3 or not all(len(t) == 7 for t in tails.values()):
+        tails[key] = (tail, pos)
+    if len(tails) < 3 or not all(len(t) == 7 for t, _ in tails.values()):
         return None
     keys = list(tails)
-    cells = [c for k in keys for c in tails[k]]
-    # an empty cell is a blank token: no text, zero width at the cell's start
-    return _fast_rows(keys, [c[0] for c in cells], [c[1] for c in cells], [c[2] if c[0] else c[1] for c in cells],
-                      has_2021, layout)
+    # an empty cell is a blank token: no text, zero width at the cell's start (as its tail entry has)
+    texts, starts, ends = [], [], []
+    for k in keys:
+        tail, pos = tails[k]
+        for t, a, b, _ in tail:
+            texts.append(t)
+            starts.append(a + pos)
+            ends.append(b + pos)
+    return _fast_rows(keys, texts, starts, ends, has_2021, layout)
 
 
 def _cell_evidence(cell, alts: list | None, status: str) -> dict:
@@ -1011,6 +1047,21 @@ def _review_from_tokens(toks: list[Tok], facts: list, layout: str) -> TableRead:
                      outcome, failures, [], warnings, choice.solutions or 1)
 
 
+def _cjk_except(chars) -> re.Pattern:
+    """One CJK ideograph (U+4E00..U+9FFF) that is not among `chars`."""
+    ranges, lo = [], 0x4E00
+    for c in sorted(ord(ch) for ch in chars if 0x4E00 <= ord(ch) <= 0x9FFF):
+        if c > lo:
+            ranges.append(f"{chr(lo)}-{chr(c - 1)}")
+        lo = c + 1
+    if lo <= 0x9FFF:
+        ranges.append(f"{chr(lo)}-\u9fff")
+    return re.compile("[" + "".join(ranges) + "]")
+
+
+_REVIEW_STRAY = _cjk_except(REVIEW_HEADER_CHARS)
+
+
 def read_review_text(text: str, lo: int, hi: int, facts: list) -> TableRead | None:
     seg = text[lo:hi]
     m = _REVIEW_HEADER.search(seg) or _REVIEW_WORD.search(seg)
@@ -1024,11 +1075,13 @@ def read_review_text(text: str, lo: int, hi: int, facts: list) -> TableRead | No
     toks_all = tokens(text, start, hi, masked)
     toks: list[Tok] = []
     prev_end = start
+    stray = _REVIEW_STRAY.search
     for t in toks_all:
-        gap = text[prev_end:t.start]
-        bad = sum(1 for ch in gap if "\u4e00" <= ch <= "\u9fff" and ch not in REVIEW_HEADER_CHARS)
-        if toks and bad >= 2:
-            break
+        # two characters between numbers that belong to no header: the table has ended
+        if toks:
+            m = stray(text, prev_end, t.start)
+            if m is not None and stray(text, m.end(), t.start) is not None:
+                break
         toks.append(t)
         prev_end = t.end
     if not toks:
