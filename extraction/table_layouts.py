@@ -859,15 +859,15 @@ def _glued_digit_rows(keys: list[str], per_row: list[list[Tok]], layout: str, ha
     expected = RESULT_ROWS_2021 if has_2021 else RESULT_ROWS_2019
     results_complete = all(k in vals for k in expected) and not any(
         k in vals for k in RESULT_KEYS if k not in expected)
-    ordered = sorted(vals, key=lambda k: APP_ORDER[k])
+    ordered = sorted(vals, key=APP_ORDER.__getitem__)
     rows = {k: vals[k] for k in ordered}
     tok = {k: row[0] for k, row in zip(keys, per_row, strict=True)}
-    evidence = {}
-    for k in ordered:
-        t = tok[k]
-        s = t.start
-        for c, (cid, v, ch) in enumerate(zip(_CELL_IDS[k], rows[k], t.text, strict=True)):
-            evidence[cid] = {"value": v, "source_text": ch, "start": s + c, "end": s + c + 1, "status": "solved"}
+    # one digit a cell: the cells' texts are the rows' digits, their starts the digits' offsets
+    digits = "".join([tok[k].text for k in ordered])
+    starts = [s + c for k in ordered for s in (tok[k].start,) for c in range(7)]
+    flat = [v for k in ordered for v in rows[k]]
+    evidence = {cid: {"value": v, "source_text": ch, "start": s, "end": s + 1, "status": "solved"}
+                for cid, v, ch, s in zip(_flat_ids(ordered), flat, digits, starts, strict=True)}
     failures = _app_failures(rows, results_complete)
     missing = [k for k in [*("new_received", "carried_over"), *expected, "total", "carried_forward"] if k not in vals]
     warnings = [f"applications.{k}: row not found" for k in missing]
@@ -923,17 +923,23 @@ def _fast_rows(keys: list[str], texts: list[str], starts: list[int], ends: list[
     if ordered != keys:  # rows printed out of template order: the cells in template order
         at = [7 * i + c for i in sorted(range(len(keys)), key=lambda i: APP_ORDER[keys[i]]) for c in range(7)]
         vals, texts, starts, ends = ([x[i] for i in at] for x in (vals, texts, starts, ends))
-    ids = _FLAT_IDS.get(tuple(ordered))
-    if ids is None:
-        ids = _FLAT_IDS[tuple(ordered)] = [cid for k in ordered for cid in _CELL_IDS[k]]
     evidence = {cid: {"value": v, "source_text": t, "start": s, "end": e, "status": "read"}
-                for cid, v, t, s, e in zip(ids, vals, texts, starts, ends, strict=True)}
+                for cid, v, t, s, e in zip(_flat_ids(ordered), vals, texts, starts, ends, strict=True)}
     return TableRead("applications", {"columns": list(APPLICATION_COLUMNS), "rows": {k: rows[k] for k in ordered}},
                      evidence, layout, "read", 0, [], [])
 
 
 _CELL_IDS = {k: [f"applications.{k}[{c}]" for c in range(7)] for k in APP_ORDER}
 _FLAT_IDS: dict[tuple, list[str]] = {}  # every cell id of a table's rows, in order (a handful of row sets)
+
+
+def _flat_ids(ordered: list[str]) -> list[str]:
+    ids = _FLAT_IDS.get(tuple(ordered))
+    if ids is None:
+        if len(_FLAT_IDS) >= 256:
+            _FLAT_IDS.clear()
+        ids = _FLAT_IDS[tuple(ordered)] = [cid for k in ordered for cid in _CELL_IDS[k]]
+    return ids
 
 
 def _run_layout(per_row: list[list[Tok]]) -> str:
@@ -1190,17 +1196,35 @@ def _ad_glued(raw: str, start: int, key: str, cols: list[str], facts: list | Non
     only opens 本年增/减, a decimal point only sits in an amount; the cells the prose states
     come first, then the template's soft limits (现行有效 ≥ 本年制发, 本年新公开 ≤ 本年新制作,
     上一年 + 增减 ≥ 0) filter when they can."""
-    n = len(cols)
     stated = _ad_stated(key, cols, facts)
+    # the cuts and their ranks are a pure function of the printed digits, the row and what the
+    # prose states (rows like "000" or "010" recur in every report): worked out once, and only
+    # the cells (which callers may change) made anew at this row's offsets
+    ck = (raw, key, tuple(cols), tuple(stated.items()))
+    cuts = _AD_CUTS.get(ck)
+    if cuts is None:
+        cuts = _ad_cuts(raw, key, cols, stated)
+        if len(raw) <= _CACHED_TEXT_LEN:
+            if len(_AD_CUTS) >= _CACHE_SIZE:
+                _AD_CUTS.clear()
+            _AD_CUTS[ck] = cuts
+    return [Reading([Cell(v, p, start + a, start + b) for v, p, a, b in cells], True, cost) for cells, cost in cuts]
+
+
+_AD_CUTS: dict = {}
+
+
+def _ad_cuts(raw: str, key: str, cols: list[str], stated: dict[str, float]) -> list[tuple[tuple, tuple]]:
+    """_ad_glued's readings at offset 0, best first: ((value, piece, start, end) per cell, cost)."""
+    n = len(cols)
     out = []
     for cuts in combinations(range(1, len(raw)), n - 1):
         bounds = (0, *cuts, len(raw))
         pieces = [raw[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
         if not all(_ad_piece(p, c) for p, c in zip(pieces, cols, strict=True)):
             continue
-        cells = [Cell(number_value(p.lstrip("+")), p, start + a, start + b)
-                 for p, a, b in zip(pieces, bounds, bounds[1:], strict=False)]
-        vals = [c.value for c in cells]
+        cells = tuple((number_value(p.lstrip("+")), p, a, b) for p, a, b in zip(pieces, bounds, bounds[1:], strict=False))
+        vals = [c[0] for c in cells]
         d = dict(zip(cols, vals, strict=True))
         # what such rows usually hold: 本年增/减 0 or small, 新制作 = 新公开, nothing repealed or
         # fewer than stay in force; weighed against the size of the largest cell, one unit per
@@ -1215,8 +1239,8 @@ def _ad_glued(raw: str, start: int, key: str, cols: list[str], facts: list | Non
             continue
         soft = not _ad_plausible(key, cols, vals)
         unlike = sum(1 for c, v in stated.items() if d[c] != v)
-        out.append(Reading(cells, True, (unlike, soft, prior + size, small, multi, max(abs(v) for v in vals))))
-    out.sort(key=lambda r: r.cost)
+        out.append((cells, (unlike, soft, prior + size, small, multi, max(abs(v) for v in vals))))
+    out.sort(key=lambda r: r[1])
     return out
 
 
