@@ -912,8 +912,8 @@ def _fast_stream(keys: list[str], toks: list[Tok], has_2021: bool, layout: str =
 def _fast_rows(keys: list[str], texts: list[str], starts: list[int], ends: list[int], has_2021: bool,
                layout: str) -> TableRead | None:
     """_fast_stream on the tokens' texts (digits, or "" for a blank cell), starts and ends."""
-    expected = RESULT_ROWS_2021 if has_2021 else RESULT_ROWS_2019
-    if len(keys) != len(expected) + 4 or not all(k in keys for k in expected):
+    expected = _RESULT_SET_2021 if has_2021 else _RESULT_SET_2019
+    if len(keys) != len(expected) + 4 or not expected.issubset(keys):
         return None
     vals = int_values(texts)
     rows = {k: vals[7 * i:7 * i + 7] for i, k in enumerate(keys)}
@@ -930,6 +930,8 @@ def _fast_rows(keys: list[str], texts: list[str], starts: list[int], ends: list[
 
 
 _CELL_IDS = {k: [f"applications.{k}[{c}]" for c in range(7)] for k in APP_ORDER}
+_RESULT_SET_2021 = frozenset(RESULT_ROWS_2021)
+_RESULT_SET_2019 = frozenset(RESULT_ROWS_2019)
 _FLAT_IDS: dict[tuple, list[str]] = {}  # every cell id of a table's rows, in order (a handful of row sets)
 
 
@@ -1259,7 +1261,7 @@ def _ad_readings(key: str, cols: list[str], toks: list[Tok], raw: tuple[str, int
         if good:
             if len(good) == 1:
                 return good[0], "solved", None, 1
-            alts = [sorted({r.values[c] for r in good}) for c in range(n)]
+            alts = [sorted({r.cells[c].value for r in good}) for c in range(n)]
             return good[0], "uncertain", alts, len(good)
     if len(toks) < n:
         # invisible blanks: the most often empty columns take them (本年废止, 本年增/减)
@@ -1280,6 +1282,8 @@ def _blank(t: Tok):
 
 
 _AD_COLUMNS = {c for _, _, cols in AD_ROWS_2021 + AD_ROWS_2019 for c in cols}
+_AD_RANK = {gen_2021: {k: i for i, (k, _, _) in enumerate(_ad_rows("2021" if gen_2021 else "2019"))}
+            for gen_2021 in (True, False)}  # a row's place in its template
 _AD_IDS: dict[str, dict[str, str]] = {}  # row key -> column -> cell id
 
 
@@ -1290,8 +1294,7 @@ def _ad_finish(found: dict[str, tuple], generation: str, layout: str, warnings: 
     evidence: dict[str, dict] = {}
     outcome = "read"
     solutions = 1
-    order = [k for k, _, _ in _ad_rows(generation)]
-    for key in sorted(found, key=order.index):
+    for key in sorted(found, key=_AD_RANK[generation == "2021"].__getitem__):
         cols, reading, status, alts, count = found[key]
         solutions = max(solutions, count)
         data[key] = {c: cell.value for c, cell in zip(cols, reading.cells, strict=True)}
@@ -1622,7 +1625,7 @@ def _solve_stats(keys: list, options: list[list[Reading]], facts: list,
     def ok(assign: list[Reading]) -> bool:
         for p, kids in groups:
             for c in range(len(assign[p].cells)):
-                if sum(assign[k].values[c] for k in kids) != assign[p].values[c]:
+                if sum(assign[k].cells[c].value for k in kids) != assign[p].cells[c].value:
                     return False
         return True
 
@@ -1648,16 +1651,16 @@ def _solve_stats(keys: list, options: list[list[Reading]], facts: list,
         alts = {}
         for i in amb:
             for c in range(2):
-                vals = sorted({r.values[c] for r in options[i]})
+                vals = sorted({r.cells[c].value for r in options[i]})
                 if len(vals) > 1:
                     alts[(i, c)] = vals
         return chosen, alts, "inconsistent", 0
     for i, v in fact_cells:  # each prose fact narrows on its own; one that fits no reading is ignored
-        kept = [s for s in sols if s[1][i].values[0] == v]
+        kept = [s for s in sols if s[1][i].cells[0].value == v]
         if kept:
             sols = kept
     for p, kids in soft_groups:  # numbered breakdowns that add up are preferred, never required
-        kept = [s for s in sols if all(sum(s[1][k].values[c] for k in kids) == s[1][p].values[c]
+        kept = [s for s in sols if all(sum(s[1][k].cells[c].value for k in kids) == s[1][p].cells[c].value
                                        for c in range(len(s[1][p].cells)))]
         if kept:
             sols = kept
@@ -1666,7 +1669,7 @@ def _solve_stats(keys: list, options: list[list[Reading]], facts: list,
     alts = {}
     for i in amb:
         for c in range(2):
-            vals = sorted({s[1][i].values[c] for s in sols})
+            vals = sorted({s[1][i].cells[c].value for s in sols})
             if len(vals) > 1:
                 alts[(i, c)] = vals
     return best, alts, "solved" if len(sols) == 1 else "ambiguous", len(sols)

@@ -143,19 +143,44 @@ def _read_text(kind, text, lo, hi, generation, facts):
 def _facts_for(kind: str, facts, legacy: bool) -> list:
     out = []
     for f in facts:
-        if kind == "active_disclosure" and f.rule in AD_FACT_CELLS:
+        targets = _fact_targets(kind, f.rule, legacy)
+        if targets is None or (targets is not _AD and kind == "applications" and f.with_carried):
+            continue
+        if targets is _AD:
             out.append((AD_FACT_CELLS[f.rule], f.value))
-            continue
-        cells = fact_cells(f.rule, legacy)
-        if not cells:
-            continue
-        if kind == "applications" and cells[0].startswith("applications.") and not f.with_carried:
-            out.append(([_app_cell(c) for c in cells], f.value))
-        elif kind == "review_litigation" and cells[0].startswith("review_litigation."):
-            out.append(([_review_index(c) for c in cells], f.value))
-        elif kind == "statistics" and cells[0].startswith("statistics."):
-            out.append((cells, f.value))
+        else:
+            out.append((list(targets), f.value))
     return out
+
+
+_AD = object()  # a 表二 fact: its AD_FACT_CELLS entry
+_FACT_TARGETS: dict[tuple, object] = {}
+
+
+def _fact_targets(kind: str, rule: str, legacy: bool):
+    """What a fact of `rule` names in the `kind` table as its reader takes it (None: nothing), a
+    pure function of the three: cell ids parsed once, not per fact."""
+    ck = (kind, rule, legacy)
+    try:
+        return _FACT_TARGETS[ck]
+    except KeyError:
+        pass
+    cells = fact_cells(rule, legacy)
+    if kind == "active_disclosure" and rule in AD_FACT_CELLS:
+        hit = _AD
+    elif not cells:
+        hit = None
+    elif kind == "applications" and cells[0].startswith("applications."):
+        hit = tuple(_app_cell(c) for c in cells)
+    elif kind == "review_litigation" and cells[0].startswith("review_litigation."):
+        hit = tuple(_review_index(c) for c in cells)
+    elif kind == "statistics" and cells[0].startswith("statistics."):
+        hit = tuple(cells)
+    else:
+        hit = None
+    if len(_FACT_TARGETS) < 1024:  # a few kinds × a few rules
+        _FACT_TARGETS[ck] = hit
+    return hit
 
 
 _APP_CELL = re.compile(r"applications\.(\w+)\[(\d)\]")
