@@ -530,7 +530,7 @@ def _app_failures(rows: dict[str, list], results_complete: bool) -> int:
 
 _OTHER_HEADER_BEFORE = re.compile(r"(?:服务|机构|组织|企业)$")
 _OTHER_HEADER_AFTER = re.compile(r"总计|企业|机构")
-_APP_HEADER_CHARS = set("申请人情况自然法或其他组织商业企科研机构社会公益律服务总计合()（）:：、,，")
+_APP_HEADER_CHARS = "申请人情况自然法或其他组织商业企科研机构社会公益律服务总计合()（）:：、,，"
 
 
 def find_app_labels(sq: Squashed, start: int) -> tuple[list[tuple[str, int, int]], bool]:
@@ -610,30 +610,42 @@ def _numlike(ch: str) -> bool:
     return ch.isdigit() or ch in "—–－/"
 
 
-def _zone_end(masked: str, lo: int, pos: int, hi: int, allowed: set) -> int:
+# where str.isdigit() can be true: a decimal digit, or a character outside the ranges that hold no
+# other digit (ASCII, general punctuation, CJK punctuation and ideographs, fullwidth forms); with
+# the dashes and the slash, the candidates for _numlike, which checks each one
+_NUMLIKE_CANDIDATE = re.compile(r"[\d—–－/]|[^\x00-\x7f\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_ZONE_RUN = re.compile(r"[\d—–－/ \t\n|.,+\-]*")  # numbers and what may sit between them
+_NOT_BODY = re.compile(r"[\s|.\-+—–－/]+")  # what a chunk between numbers holds besides words
+
+
+def _next_numlike(s: str, i: int, stop: int) -> int:
+    """The first index from i (before stop) of a _numlike character of s, else stop."""
+    m = _NUMLIKE_CANDIDATE.search(s, i, stop)
+    while m is not None and not _numlike(m.group()):
+        m = _NUMLIKE_CANDIDATE.search(s, m.end(), stop)
+    return m.start() if m is not None else stop
+
+
+def _zone_end(masked: str, lo: int, pos: int, hi: int, allowed: str) -> int:
     """End of the numbers that follow the last label: runs of numbers, the rest of that label
     (up to 16 characters) and chunks made only of header words (a table emitted column by
-    column puts its column headers between the columns); prose ends it."""
+    column puts its column headers between the columns); prose ends it. `masked` starts at lo,
+    `allowed` spells the header words' characters."""
     end = pos
-    i = pos
+    i, stop = pos - lo, hi - lo  # indices into masked
     first = True
-    while i < hi:
-        j = i
-        while j < hi and not _numlike(masked[j - lo]):
-            j += 1
-        chunk = masked[i - lo:j - lo]
-        body = [ch for ch in chunk if not ch.isspace() and ch not in "|.-+—–－/"]
-        if body and not (first and len(body) <= 48 and "。" not in body) and not all(ch in allowed for ch in body):
+    while i < stop:
+        j = _next_numlike(masked, i, stop)
+        body = _NOT_BODY.sub("", masked[i:j])
+        if body and not (first and len(body) <= 48 and "。" not in body) and body.strip(allowed):
             break
         first = False
-        if j >= hi:
+        if j >= stop:
             break
-        k = j
-        while k < hi and (_numlike(masked[k - lo]) or masked[k - lo] in " \t\n|.,+-"):
-            k += 1
-        end = k
-        while end > j and masked[end - 1 - lo] in " \t\n|.,+-":
-            end -= 1
+        k = _ZONE_RUN.match(masked, j, stop).end()
+        while k < stop and _numlike(masked[k]):  # a digit outside \d ("²"), then more of the run
+            k = _ZONE_RUN.match(masked, k + 1, stop).end()
+        end = lo + j + len(masked[j:k].rstrip(" \t\n|.,+-"))
         i = k
     return end
 
@@ -1099,8 +1111,8 @@ def read_review_text(text: str, lo: int, hi: int, facts: list) -> TableRead | No
 
 # ==================================================================================== 表二
 
-_AD_HEADER_CHARS = set("本年制发件数废止现行有效处理决定数量收费金额单位万元新制作公开对外总上一项目增减采购第二十条"
-                       "一二三四五六七八九信息内容()（）:：/")
+_AD_HEADER_CHARS = ("本年制发件数废止现行有效处理决定数量收费金额单位万元新制作公开对外总上一项目增减采购第二十条"
+                    "一二三四五六七八九信息内容()（）:：/")
 
 
 def runs_between(runs: list[list[Tok]], a: int, b: int) -> list[Tok]:
