@@ -149,22 +149,6 @@ class CRow:
         return self._cells
 
 
-def cell_token(text: str, start: int, end: int) -> Tok | None:
-    """The number a cell holds (notes like "22(其中修订16件)" dropped), a blank for an empty cell,
-    None for a label."""
-    if text.isdigit():
-        return Tok(text, start, end)
-    if not text:
-        return Tok("", start, start, blank=True)
-    hit = _cell_parsed(text)
-    if hit is None:
-        return None
-    if hit is _BLANK:
-        return Tok("", start, start, blank=True)
-    raw, at, n = hit
-    return Tok(raw, start + at, start + at + n)
-
-
 _CACHE_SIZE = 8192  # entries per cache of short texts (labels, cells), each at most _CACHED_TEXT_LEN long
 _CACHED_TEXT_LEN = 300
 _UNSEEN = object()
@@ -198,8 +182,9 @@ def _parse_cell(text: str):
 
 def _row_shape(cells: list) -> tuple[tuple, tuple, bool]:
     """(label cells, numeric tail, plain) of a row's cells: the tail is the cells after the last
-    label cell, each (number text, start, end, blank) as cell_token reads it; plain when every
-    tail cell is digits or empty. A pure function of the cells (a pipe line's are cached)."""
+    label cell, each (number text, start, end, blank): the number a cell holds (notes like
+    "22(其中修订16件)" dropped), or a blank for an empty cell or a dash; plain when every tail cell
+    is digits or empty. A pure function of the cells (a pipe line's are cached with it)."""
     tail = []
     plain = True
     k = len(cells)

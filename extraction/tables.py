@@ -143,43 +143,37 @@ def _read_text(kind, text, lo, hi, generation, facts):
 def _facts_for(kind: str, facts, legacy: bool) -> list:
     out = []
     for f in facts:
-        targets = _fact_targets(kind, f.rule, legacy)
-        if targets is None or (targets is not _AD and kind == "applications" and f.with_carried):
+        cells = _fact_cells_in(kind, f.rule, legacy)
+        if cells is None or (kind == "applications" and f.with_carried):
             continue
-        if targets is _AD:
-            out.append((AD_FACT_CELLS[f.rule], f.value))
-        else:
-            out.append((list(targets), f.value))
+        # 表二's entry as it stands; the readers' cells of the others in a list of their own
+        out.append((cells if kind == "active_disclosure" else list(cells), f.value))
     return out
 
 
-_AD = object()  # a 表二 fact: its AD_FACT_CELLS entry
-_FACT_TARGETS: dict[tuple, object] = {}
+_FACT_CELLS_IN: dict[tuple, tuple | None] = {}
 
 
-def _fact_targets(kind: str, rule: str, legacy: bool):
-    """What a fact of `rule` names in the `kind` table as its reader takes it (None: nothing), a
-    pure function of the three: cell ids parsed once, not per fact."""
+def _fact_cells_in(kind: str, rule: str, legacy: bool) -> tuple | None:
+    """The cells of the `kind` table that a fact of `rule` names, as that table's reader takes
+    them (None: none); a pure function of the three, so the cell ids are parsed once."""
     ck = (kind, rule, legacy)
-    try:
-        return _FACT_TARGETS[ck]
-    except KeyError:
-        pass
+    if ck in _FACT_CELLS_IN:
+        return _FACT_CELLS_IN[ck]
     cells = fact_cells(rule, legacy)
-    if kind == "active_disclosure" and rule in AD_FACT_CELLS:
-        hit = _AD
+    hit = None
+    if kind == "active_disclosure":
+        hit = AD_FACT_CELLS.get(rule)
     elif not cells:
-        hit = None
+        pass
     elif kind == "applications" and cells[0].startswith("applications."):
         hit = tuple(_app_cell(c) for c in cells)
     elif kind == "review_litigation" and cells[0].startswith("review_litigation."):
         hit = tuple(_review_index(c) for c in cells)
     elif kind == "statistics" and cells[0].startswith("statistics."):
         hit = tuple(cells)
-    else:
-        hit = None
-    if len(_FACT_TARGETS) < 1024:  # a few kinds × a few rules
-        _FACT_TARGETS[ck] = hit
+    if len(_FACT_CELLS_IN) < 1024:  # a few kinds × a few rules
+        _FACT_CELLS_IN[ck] = hit
     return hit
 
 
