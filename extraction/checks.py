@@ -132,6 +132,22 @@ def _ids(key: str) -> list[str]:
     return ids
 
 
+_COL_NAME_LIST = [_COL_NAMES[col] for col in APPLICATION_COLUMNS]
+_BALANCE_IDS = list(zip(*[_ids(k) for k in BALANCE_KEYS], strict=True))  # per column, the cells of 一, 二, (七), 四
+_RESULT_COLUMN_IDS: dict[tuple, list[tuple]] = {}
+
+
+def _result_column_ids(result_keys: tuple) -> list[tuple]:
+    """Per column, the cells of the result rows (in row order), then 总计's (a handful of row sets)."""
+    ids = _RESULT_COLUMN_IDS.get(result_keys)
+    if ids is None:
+        if len(_RESULT_COLUMN_IDS) >= 256:
+            _RESULT_COLUMN_IDS.clear()
+        cols = list(zip(*[_ids(k) for k in result_keys], strict=False)) if result_keys else [()] * 7
+        ids = _RESULT_COLUMN_IDS[result_keys] = [(*cols[c], cid) for c, cid in enumerate(_ids("total"))]
+    return ids
+
+
 def check_applications(apps: dict | None, uncertain_cells=(), tables: dict | None = None,
                        ctx: _Ctx | None = None) -> list[dict]:
     ctx = ctx or _Ctx(tables or {}, uncertain_cells)
@@ -140,14 +156,15 @@ def check_applications(apps: dict | None, uncertain_cells=(), tables: dict | Non
     rows = apps["rows"]
     out = []
     app = "applications"
+    # _detail's cache, looked up here for int counts (a report makes some forty details)
+    details = _DETAILS.get
     if all(k in rows for k in BALANCE_KEYS):
-        balance_ids = [_ids(k) for k in BALANCE_KEYS]
         a, b, t, f = (rows[k] for k in BALANCE_KEYS)
-        for c, col in enumerate(APPLICATION_COLUMNS):
+        for c, name in enumerate(_COL_NAME_LIST):
             lhs = a[c] + b[c]
             rhs = t[c] + f[c]
-            cells = [ids[c] for ids in balance_ids]
-            detail = _detail(0, _COL_NAMES[col], lhs, rhs)
+            cells = list(_BALANCE_IDS[c])
+            detail = (type(lhs) is int and type(rhs) is int and details((0, name, lhs, rhs))) or _detail(0, name, lhs, rhs)
             if lhs == rhs:  # the passing case of _check, inline (most checks pass)
                 out.append({"rule": "applications.balance", "status": "pass", "expected": lhs, "found": rhs,
                             "cells": cells, "evidence": [], "attribution": None, "detail": detail})
@@ -161,14 +178,14 @@ def check_applications(apps: dict | None, uncertain_cells=(), tables: dict | Non
     absent = [k for k in template if k not in rows]
     if "total" in rows and not absent:
         total = rows["total"]
-        total_ids = _ids("total")
         # per column: the result rows' cells in row order, then 总计's; sums in the same order
-        col_ids = list(zip(*[_ids(k) for k in result_keys], strict=False)) if result_keys else [()] * 7
+        col_ids = _result_column_ids(tuple(result_keys))
         col_sums = [sum(x) for x in zip(*[rows[k] for k in result_keys], strict=False)] if result_keys else [0] * 7
-        for c, col in enumerate(APPLICATION_COLUMNS):
+        for c, name in enumerate(_COL_NAME_LIST):
             s = col_sums[c]
-            cells = [*col_ids[c], total_ids[c]]
-            detail = _detail(1, _COL_NAMES[col], total[c], s)
+            cells = list(col_ids[c])
+            tc = total[c]
+            detail = (type(tc) is int and type(s) is int and details((1, name, tc, s))) or _detail(1, name, tc, s)
             if s == total[c]:
                 out.append({"rule": "applications.results_total", "status": "pass", "expected": total[c], "found": s,
                             "cells": cells, "evidence": [], "attribution": None, "detail": detail})
@@ -177,15 +194,17 @@ def check_applications(apps: dict | None, uncertain_cells=(), tables: dict | Non
     else:
         why = "row total missing" if "total" not in rows else "result rows " + ", ".join(absent) + " missing"
         out.append(_not_run("applications.results_total", why))
+    ids_of = _IDS.get
     for k, v in rows.items():
         s = sum(v[:6])
-        cells = list(_IDS.get(k) or _ids(k))
-        detail = _detail(2, k, v[6], s)
-        if s == v[6]:
-            out.append({"rule": "applications.row_total", "status": "pass", "expected": v[6], "found": s,
+        t = v[6]
+        cells = list(ids_of(k) or _ids(k))
+        detail = (type(t) is int and type(s) is int and details((2, k, t, s))) or _detail(2, k, t, s)
+        if s == t:
+            out.append({"rule": "applications.row_total", "status": "pass", "expected": t, "found": s,
                         "cells": cells, "evidence": [], "attribution": None, "detail": detail})
         else:
-            out.append(_check(ctx, "applications.row_total", False, v[6], s, cells, detail, app))
+            out.append(_check(ctx, "applications.row_total", False, t, s, cells, detail, app))
     return out
 
 

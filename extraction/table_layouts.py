@@ -128,25 +128,25 @@ _BLANK_CELL = re.compile(r"^[\s\-—–－/／\\无]*$")
 _CELL_NUMBER = re.compile(r"^\s*([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)\s*(?:件|条|个|万元|元|项|次)?\s*$")
 
 
-@dataclass
 class CRow:
-    cells: list  # (text, start, end)
+    """A table row: its cells (text, start, end). A pipe row is kept as its line's cells at
+    offset 0 and their shape (see _row_shape), both made once per line text (rows recur), with
+    where the line starts; its document cells are made only when asked for."""
 
+    __slots__ = ("_cells", "rel", "pos", "shape")
 
-def cell_token(text: str, start: int, end: int) -> Tok | None:
-    """The number a cell holds (notes like "22(其中修订16件)" dropped), a blank for an empty cell,
-    None for a label."""
-    if text.isdigit():
-        return Tok(text, start, end)
-    if not text:
-        return Tok("", start, start, blank=True)
-    hit = _cell_parsed(text)
-    if hit is None:
-        return None
-    if hit is _BLANK:
-        return Tok("", start, start, blank=True)
-    raw, at, n = hit
-    return Tok(raw, start + at, start + at + n)
+    def __init__(self, cells: list | None = None, rel: list | None = None, pos: int = 0, shape: tuple | None = None):
+        self._cells = cells
+        self.rel = rel  # cells at offset 0 (a pipe row), else None
+        self.pos = pos  # what rel's offsets are relative to
+        self.shape = shape  # _row_shape(rel), else None
+
+    @property
+    def cells(self) -> list:
+        if self._cells is None:
+            pos = self.pos
+            self._cells = [(t, s + pos, e + pos) for t, s, e in self.rel]
+        return self._cells
 
 
 _CACHE_SIZE = 8192  # entries per cache of short texts (labels, cells), each at most _CACHED_TEXT_LEN long
@@ -180,24 +180,42 @@ def _parse_cell(text: str):
     return raw.replace(",", ""), m.start(1), len(raw)
 
 
-def split_row(row: CRow) -> tuple[list, list[Tok]]:
-    """(label cells, numeric tail): the numbers after the last label cell."""
-    cells = row.cells
-    toks: list[Tok] = []
+def _row_shape(cells: list) -> tuple[tuple, tuple, bool]:
+    """(label cells, numeric tail, plain) of a row's cells: the tail is the cells after the last
+    label cell, each (number text, start, end, blank): the number a cell holds (notes like
+    "22(其中修订16件)" dropped), or a blank for an empty cell or a dash; plain when every tail cell
+    is digits or empty. A pure function of the cells (a pipe line's are cached with it)."""
+    tail = []
+    plain = True
     k = len(cells)
     while k > 0:
         text, start, end = cells[k - 1]
         if text.isdigit():  # the usual cell, without the call
-            toks.append(Tok(text, start, end))
+            tail.append((text, start, end, False))
+        elif not text:
+            tail.append(("", start, start, True))
         else:
-            t = cell_token(text, start, end)
-            if t is None:
+            hit = _cell_parsed(text)
+            if hit is None:
                 break
-            toks.append(t)
+            plain = False
+            if hit is _BLANK:
+                tail.append(("", start, start, True))
+            else:
+                raw, at, n = hit
+                tail.append((raw, start + at, start + at + n, False))
         k -= 1
-    toks.reverse()
-    labels = [c for c in cells[:k] if c[0].strip()]
-    return labels, toks
+    tail.reverse()
+    return tuple(c for c in cells[:k] if c[0].strip()), tuple(tail), plain
+
+
+def split_row(row: CRow) -> tuple[list, list[Tok]]:
+    """(label cells, numeric tail): the numbers after the last label cell."""
+    labels, tail, _ = row.shape or _row_shape(row.cells)
+    pos = row.pos
+    if pos:
+        return [(t, s + pos, e + pos) for t, s, e in labels], [Tok(t, s + pos, e + pos, b) for t, s, e, b in tail]
+    return list(labels), [Tok(*c) for c in tail]
 
 
 def grid_rows(grid: Grid, text: str | None) -> list[CRow]:
@@ -254,25 +272,29 @@ def pipe_rows(text: str, lo: int, hi: int) -> list[CRow] | None:
     pos = lo
     n_pipe = 0
     for line in text[lo:hi].split("\n"):
-        if "|" in line and _MD_SEPARATOR.match(line):
-            n_pipe += 1  # a markdown header's |---| line: a table, but no row of blank cells
-        elif "|" in line:
-            # rows recur (a row of zeros, the header rows): a line's cells are cut once, at offset 0
-            rel = _LINE_SEGMENTS.get(line)
-            if rel is None:
+        if "|" in line:
+            # rows recur (a row of zeros, the header rows): a line's cells are cut, and split into
+            # labels and numbers, once, at offset 0 (a separator line is never cached)
+            hit = _LINE_SEGMENTS.get(line)
+            if hit is None:
+                if _MD_SEPARATOR.match(line):
+                    n_pipe += 1  # a markdown header's |---| line: a table, but no row of blank cells
+                    pos += len(line) + 1
+                    continue
                 rel = _pipe_segments(line, 0)
+                hit = (rel, _row_shape(rel) if len(rel) >= 2 else None)
                 if len(line) <= _CACHED_TEXT_LEN:
                     if len(_LINE_SEGMENTS) >= _CACHE_SIZE // 4:  # a line's cells weigh more than a label
                         _LINE_SEGMENTS.clear()
-                    _LINE_SEGMENTS[line] = rel
-            if len(rel) >= 2:
-                rows.append(CRow([(t, s + pos, e + pos) for t, s, e in rel]))
+                    _LINE_SEGMENTS[line] = hit
+            if hit[1] is not None:
+                rows.append(CRow(None, hit[0], pos, hit[1]))
                 n_pipe += 1
         pos += len(line) + 1
     return rows if n_pipe >= 3 else None
 
 
-_LINE_SEGMENTS: dict[str, list] = {}
+_LINE_SEGMENTS: dict[str, tuple] = {}  # line -> (its cells at offset 0, their _row_shape or None)
 _MD_SEPARATOR = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?$")
 
 
@@ -394,19 +416,13 @@ def _fast_cell_rows(rows: list[CRow], layout: str) -> TableRead | None:
     a cell, a row it would warn about, a broken identity): that path then reads the table."""
     parts = []
     for row in rows:
-        cells = row.cells
-        k = len(cells)
-        while k > 0:
-            t = cells[k - 1][0]
-            if t and not t.isdigit():
-                if _cell_parsed(t) is not None:  # a number in another form, or a blank mark
-                    return None
-                break  # a label
-            k -= 1
-        parts.append(([c for c in cells[:k] if c[0].strip()], cells[k:]))
-    has_2021 = bool(_OTHER_2021_ROWS.search("\n".join(t for lb, _ in parts for t, _, _ in lb)))
-    tails: dict[str, list] = {}
-    for labels, tail in parts:
+        labels, tail, plain = row.shape or _row_shape(row.cells)
+        if not plain:  # a number in another form, or a blank mark
+            return None
+        parts.append((labels, tail, row.pos))
+    has_2021 = bool(_OTHER_2021_ROWS.search("\n".join(t for lb, _, _ in parts for t, _, _ in lb)))
+    tails: dict[str, tuple] = {}
+    for labels, tail, pos in parts:
         if len(tail) < 4 or all(not c[0] for c in tail) and not labels:
             continue
         key = _app_key_of_labels(labels, has_2021)
@@ -418,14 +434,19 @@ def _fast_cell_rows(rows: list[CRow], layout: str) -> TableRead | None:
             return None
         if len(tail) > 7 and all(not c[0] for c in tail[:len(tail) - 7]):
             tail = tail[len(tail) - 7:]
-        tails[key] = tail
-    if len(tails) < 3 or not all(len(t) == 7 for t in tails.values()):
+        tails[key] = (tail, pos)
+    if len(tails) < 3 or not all(len(t) == 7 for t, _ in tails.values()):
         return None
     keys = list(tails)
-    cells = [c for k in keys for c in tails[k]]
-    # an empty cell is a blank token: no text, zero width at the cell's start
-    return _fast_rows(keys, [c[0] for c in cells], [c[1] for c in cells], [c[2] if c[0] else c[1] for c in cells],
-                      has_2021, layout)
+    # an empty cell is a blank token: no text, zero width at the cell's start (as its tail entry has)
+    texts, starts, ends = [], [], []
+    for k in keys:
+        tail, pos = tails[k]
+        for t, a, b, _ in tail:
+            texts.append(t)
+            starts.append(a + pos)
+            ends.append(b + pos)
+    return _fast_rows(keys, texts, starts, ends, has_2021, layout)
 
 
 def _cell_evidence(cell, alts: list | None, status: str) -> dict:
@@ -494,7 +515,7 @@ def _app_failures(rows: dict[str, list], results_complete: bool) -> int:
 
 _OTHER_HEADER_BEFORE = re.compile(r"(?:服务|机构|组织|企业)$")
 _OTHER_HEADER_AFTER = re.compile(r"总计|企业|机构")
-_APP_HEADER_CHARS = set("申请人情况自然法或其他组织商业企科研机构社会公益律服务总计合()（）:：、,，")
+_APP_HEADER_CHARS = "申请人情况自然法或其他组织商业企科研机构社会公益律服务总计合()（）:：、,，"
 
 
 def find_app_labels(sq: Squashed, start: int) -> tuple[list[tuple[str, int, int]], bool]:
@@ -574,30 +595,42 @@ def _numlike(ch: str) -> bool:
     return ch.isdigit() or ch in "—–－/"
 
 
-def _zone_end(masked: str, lo: int, pos: int, hi: int, allowed: set) -> int:
+# where str.isdigit() can be true: a decimal digit, or a character outside the ranges that hold no
+# other digit (ASCII, general punctuation, CJK punctuation and ideographs, fullwidth forms); with
+# the dashes and the slash, the candidates for _numlike, which checks each one
+_NUMLIKE_CANDIDATE = re.compile(r"[\d—–－/]|[^\x00-\x7f\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_ZONE_RUN = re.compile(r"[\d—–－/ \t\n|.,+\-]*")  # numbers and what may sit between them
+_NOT_BODY = re.compile(r"[\s|.\-+—–－/]+")  # what a chunk between numbers holds besides words
+
+
+def _next_numlike(s: str, i: int, stop: int) -> int:
+    """The first index from i (before stop) of a _numlike character of s, else stop."""
+    m = _NUMLIKE_CANDIDATE.search(s, i, stop)
+    while m is not None and not _numlike(m.group()):
+        m = _NUMLIKE_CANDIDATE.search(s, m.end(), stop)
+    return m.start() if m is not None else stop
+
+
+def _zone_end(masked: str, lo: int, pos: int, hi: int, allowed: str) -> int:
     """End of the numbers that follow the last label: runs of numbers, the rest of that label
     (up to 16 characters) and chunks made only of header words (a table emitted column by
-    column puts its column headers between the columns); prose ends it."""
+    column puts its column headers between the columns); prose ends it. `masked` starts at lo,
+    `allowed` spells the header words' characters."""
     end = pos
-    i = pos
+    i, stop = pos - lo, hi - lo  # indices into masked
     first = True
-    while i < hi:
-        j = i
-        while j < hi and not _numlike(masked[j - lo]):
-            j += 1
-        chunk = masked[i - lo:j - lo]
-        body = [ch for ch in chunk if not ch.isspace() and ch not in "|.-+—–－/"]
-        if body and not (first and len(body) <= 48 and "。" not in body) and not all(ch in allowed for ch in body):
+    while i < stop:
+        j = _next_numlike(masked, i, stop)
+        body = _NOT_BODY.sub("", masked[i:j])
+        if body and not (first and len(body) <= 48 and "。" not in body) and body.strip(allowed):
             break
         first = False
-        if j >= hi:
+        if j >= stop:
             break
-        k = j
-        while k < hi and (_numlike(masked[k - lo]) or masked[k - lo] in " \t\n|.,+-"):
-            k += 1
-        end = k
-        while end > j and masked[end - 1 - lo] in " \t\n|.,+-":
-            end -= 1
+        k = _ZONE_RUN.match(masked, j, stop).end()
+        while k < stop and _numlike(masked[k]):  # a digit outside \d ("²"), then more of the run
+            k = _ZONE_RUN.match(masked, k + 1, stop).end()
+        end = lo + j + len(masked[j:k].rstrip(" \t\n|.,+-"))
         i = k
     return end
 
@@ -823,15 +856,15 @@ def _glued_digit_rows(keys: list[str], per_row: list[list[Tok]], layout: str, ha
     expected = RESULT_ROWS_2021 if has_2021 else RESULT_ROWS_2019
     results_complete = all(k in vals for k in expected) and not any(
         k in vals for k in RESULT_KEYS if k not in expected)
-    ordered = sorted(vals, key=lambda k: APP_ORDER[k])
+    ordered = sorted(vals, key=APP_ORDER.__getitem__)
     rows = {k: vals[k] for k in ordered}
     tok = {k: row[0] for k, row in zip(keys, per_row, strict=True)}
-    evidence = {}
-    for k in ordered:
-        t = tok[k]
-        s = t.start
-        for c, (cid, v, ch) in enumerate(zip(_CELL_IDS[k], rows[k], t.text, strict=True)):
-            evidence[cid] = {"value": v, "source_text": ch, "start": s + c, "end": s + c + 1, "status": "solved"}
+    # one digit a cell: the cells' texts are the rows' digits, their starts the digits' offsets
+    digits = "".join([tok[k].text for k in ordered])
+    starts = [s + c for k in ordered for s in (tok[k].start,) for c in range(7)]
+    flat = [v for k in ordered for v in rows[k]]
+    evidence = {cid: {"value": v, "source_text": ch, "start": s, "end": s + 1, "status": "solved"}
+                for cid, v, ch, s in zip(_flat_ids(ordered), flat, digits, starts, strict=True)}
     failures = _app_failures(rows, results_complete)
     missing = [k for k in [*("new_received", "carried_over"), *expected, "total", "carried_forward"] if k not in vals]
     warnings = [f"applications.{k}: row not found" for k in missing]
@@ -876,8 +909,8 @@ def _fast_stream(keys: list[str], toks: list[Tok], has_2021: bool, layout: str =
 def _fast_rows(keys: list[str], texts: list[str], starts: list[int], ends: list[int], has_2021: bool,
                layout: str) -> TableRead | None:
     """_fast_stream on the tokens' texts (digits, or "" for a blank cell), starts and ends."""
-    expected = RESULT_ROWS_2021 if has_2021 else RESULT_ROWS_2019
-    if len(keys) != len(expected) + 4 or not all(k in keys for k in expected):
+    expected = _RESULT_SET_2021 if has_2021 else _RESULT_SET_2019
+    if len(keys) != len(expected) + 4 or not expected.issubset(keys):
         return None
     vals = int_values(texts)
     rows = {k: vals[7 * i:7 * i + 7] for i, k in enumerate(keys)}
@@ -887,17 +920,25 @@ def _fast_rows(keys: list[str], texts: list[str], starts: list[int], ends: list[
     if ordered != keys:  # rows printed out of template order: the cells in template order
         at = [7 * i + c for i in sorted(range(len(keys)), key=lambda i: APP_ORDER[keys[i]]) for c in range(7)]
         vals, texts, starts, ends = ([x[i] for i in at] for x in (vals, texts, starts, ends))
-    ids = _FLAT_IDS.get(tuple(ordered))
-    if ids is None:
-        ids = _FLAT_IDS[tuple(ordered)] = [cid for k in ordered for cid in _CELL_IDS[k]]
     evidence = {cid: {"value": v, "source_text": t, "start": s, "end": e, "status": "read"}
-                for cid, v, t, s, e in zip(ids, vals, texts, starts, ends, strict=True)}
+                for cid, v, t, s, e in zip(_flat_ids(ordered), vals, texts, starts, ends, strict=True)}
     return TableRead("applications", {"columns": list(APPLICATION_COLUMNS), "rows": {k: rows[k] for k in ordered}},
                      evidence, layout, "read", 0, [], [])
 
 
 _CELL_IDS = {k: [f"applications.{k}[{c}]" for c in range(7)] for k in APP_ORDER}
+_RESULT_SET_2021 = frozenset(RESULT_ROWS_2021)
+_RESULT_SET_2019 = frozenset(RESULT_ROWS_2019)
 _FLAT_IDS: dict[tuple, list[str]] = {}  # every cell id of a table's rows, in order (a handful of row sets)
+
+
+def _flat_ids(ordered: list[str]) -> list[str]:
+    ids = _FLAT_IDS.get(tuple(ordered))
+    if ids is None:
+        if len(_FLAT_IDS) >= 256:
+            _FLAT_IDS.clear()
+        ids = _FLAT_IDS[tuple(ordered)] = [cid for k in ordered for cid in _CELL_IDS[k]]
+    return ids
 
 
 def _run_layout(per_row: list[list[Tok]]) -> str:
@@ -1011,6 +1052,21 @@ def _review_from_tokens(toks: list[Tok], facts: list, layout: str) -> TableRead:
                      outcome, failures, [], warnings, choice.solutions or 1)
 
 
+def _cjk_except(chars) -> re.Pattern:
+    """One CJK ideograph (U+4E00..U+9FFF) that is not among `chars`."""
+    ranges, lo = [], 0x4E00
+    for c in sorted(ord(ch) for ch in chars if 0x4E00 <= ord(ch) <= 0x9FFF):
+        if c > lo:
+            ranges.append(f"{chr(lo)}-{chr(c - 1)}")
+        lo = c + 1
+    if lo <= 0x9FFF:
+        ranges.append(f"{chr(lo)}-\u9fff")
+    return re.compile("[" + "".join(ranges) + "]")
+
+
+_REVIEW_STRAY = _cjk_except(REVIEW_HEADER_CHARS)
+
+
 def read_review_text(text: str, lo: int, hi: int, facts: list) -> TableRead | None:
     seg = text[lo:hi]
     m = _REVIEW_HEADER.search(seg) or _REVIEW_WORD.search(seg)
@@ -1024,11 +1080,13 @@ def read_review_text(text: str, lo: int, hi: int, facts: list) -> TableRead | No
     toks_all = tokens(text, start, hi, masked)
     toks: list[Tok] = []
     prev_end = start
+    stray = _REVIEW_STRAY.search
     for t in toks_all:
-        gap = text[prev_end:t.start]
-        bad = sum(1 for ch in gap if "\u4e00" <= ch <= "\u9fff" and ch not in REVIEW_HEADER_CHARS)
-        if toks and bad >= 2:
-            break
+        # two characters between numbers that belong to no header: the table has ended
+        if toks:
+            m = stray(text, prev_end, t.start)
+            if m is not None and stray(text, m.end(), t.start) is not None:
+                break
         toks.append(t)
         prev_end = t.end
     if not toks:
@@ -1038,8 +1096,8 @@ def read_review_text(text: str, lo: int, hi: int, facts: list) -> TableRead | No
 
 # ==================================================================================== 表二
 
-_AD_HEADER_CHARS = set("本年制发件数废止现行有效处理决定数量收费金额单位万元新制作公开对外总上一项目增减采购第二十条"
-                       "一二三四五六七八九信息内容()（）:：/")
+_AD_HEADER_CHARS = ("本年制发件数废止现行有效处理决定数量收费金额单位万元新制作公开对外总上一项目增减采购第二十条"
+                    "一二三四五六七八九信息内容()（）:：/")
 
 
 def runs_between(runs: list[list[Tok]], a: int, b: int) -> list[Tok]:
@@ -1137,17 +1195,35 @@ def _ad_glued(raw: str, start: int, key: str, cols: list[str], facts: list | Non
     only opens 本年增/减, a decimal point only sits in an amount; the cells the prose states
     come first, then the template's soft limits (现行有效 ≥ 本年制发, 本年新公开 ≤ 本年新制作,
     上一年 + 增减 ≥ 0) filter when they can."""
-    n = len(cols)
     stated = _ad_stated(key, cols, facts)
+    # the cuts and their ranks are a pure function of the printed digits, the row and what the
+    # prose states (rows like "000" or "010" recur in every report): worked out once, and only
+    # the cells (which callers may change) made anew at this row's offsets
+    ck = (raw, key, tuple(cols), tuple(stated.items()))
+    cuts = _AD_CUTS.get(ck)
+    if cuts is None:
+        cuts = _ad_cuts(raw, key, cols, stated)
+        if len(raw) <= _CACHED_TEXT_LEN:
+            if len(_AD_CUTS) >= _CACHE_SIZE:
+                _AD_CUTS.clear()
+            _AD_CUTS[ck] = cuts
+    return [Reading([Cell(v, p, start + a, start + b) for v, p, a, b in cells], True, cost) for cells, cost in cuts]
+
+
+_AD_CUTS: dict = {}
+
+
+def _ad_cuts(raw: str, key: str, cols: list[str], stated: dict[str, float]) -> list[tuple[tuple, tuple]]:
+    """_ad_glued's readings at offset 0, best first: ((value, piece, start, end) per cell, cost)."""
+    n = len(cols)
     out = []
     for cuts in combinations(range(1, len(raw)), n - 1):
         bounds = (0, *cuts, len(raw))
         pieces = [raw[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
         if not all(_ad_piece(p, c) for p, c in zip(pieces, cols, strict=True)):
             continue
-        cells = [Cell(number_value(p.lstrip("+")), p, start + a, start + b)
-                 for p, a, b in zip(pieces, bounds, bounds[1:], strict=False)]
-        vals = [c.value for c in cells]
+        cells = tuple((number_value(p.lstrip("+")), p, a, b) for p, a, b in zip(pieces, bounds, bounds[1:], strict=False))
+        vals = [c[0] for c in cells]
         d = dict(zip(cols, vals, strict=True))
         # what such rows usually hold: 本年增/减 0 or small, 新制作 = 新公开, nothing repealed or
         # fewer than stay in force; weighed against the size of the largest cell, one unit per
@@ -1162,8 +1238,8 @@ def _ad_glued(raw: str, start: int, key: str, cols: list[str], facts: list | Non
             continue
         soft = not _ad_plausible(key, cols, vals)
         unlike = sum(1 for c, v in stated.items() if d[c] != v)
-        out.append(Reading(cells, True, (unlike, soft, prior + size, small, multi, max(abs(v) for v in vals))))
-    out.sort(key=lambda r: r.cost)
+        out.append((cells, (unlike, soft, prior + size, small, multi, max(abs(v) for v in vals))))
+    out.sort(key=lambda r: r[1])
     return out
 
 
@@ -1182,7 +1258,7 @@ def _ad_readings(key: str, cols: list[str], toks: list[Tok], raw: tuple[str, int
         if good:
             if len(good) == 1:
                 return good[0], "solved", None, 1
-            alts = [sorted({r.values[c] for r in good}) for c in range(n)]
+            alts = [sorted({r.cells[c].value for r in good}) for c in range(n)]
             return good[0], "uncertain", alts, len(good)
     if len(toks) < n:
         # invisible blanks: the most often empty columns take them (本年废止, 本年增/减)
@@ -1203,6 +1279,8 @@ def _blank(t: Tok):
 
 
 _AD_COLUMNS = {c for _, _, cols in AD_ROWS_2021 + AD_ROWS_2019 for c in cols}
+_AD_RANK = {gen_2021: {k: i for i, (k, _, _) in enumerate(_ad_rows("2021" if gen_2021 else "2019"))}
+            for gen_2021 in (True, False)}  # a row's place in its template
 _AD_IDS: dict[str, dict[str, str]] = {}  # row key -> column -> cell id
 
 
@@ -1213,8 +1291,7 @@ def _ad_finish(found: dict[str, tuple], generation: str, layout: str, warnings: 
     evidence: dict[str, dict] = {}
     outcome = "read"
     solutions = 1
-    order = [k for k, _, _ in _ad_rows(generation)]
-    for key in sorted(found, key=order.index):
+    for key in sorted(found, key=_AD_RANK[generation == "2021"].__getitem__):
         cols, reading, status, alts, count = found[key]
         solutions = max(solutions, count)
         data[key] = {c: cell.value for c, cell in zip(cols, reading.cells, strict=True)}
@@ -1545,7 +1622,7 @@ def _solve_stats(keys: list, options: list[list[Reading]], facts: list,
     def ok(assign: list[Reading]) -> bool:
         for p, kids in groups:
             for c in range(len(assign[p].cells)):
-                if sum(assign[k].values[c] for k in kids) != assign[p].values[c]:
+                if sum(assign[k].cells[c].value for k in kids) != assign[p].cells[c].value:
                     return False
         return True
 
@@ -1571,16 +1648,16 @@ def _solve_stats(keys: list, options: list[list[Reading]], facts: list,
         alts = {}
         for i in amb:
             for c in range(2):
-                vals = sorted({r.values[c] for r in options[i]})
+                vals = sorted({r.cells[c].value for r in options[i]})
                 if len(vals) > 1:
                     alts[(i, c)] = vals
         return chosen, alts, "inconsistent", 0
     for i, v in fact_cells:  # each prose fact narrows on its own; one that fits no reading is ignored
-        kept = [s for s in sols if s[1][i].values[0] == v]
+        kept = [s for s in sols if s[1][i].cells[0].value == v]
         if kept:
             sols = kept
     for p, kids in soft_groups:  # numbered breakdowns that add up are preferred, never required
-        kept = [s for s in sols if all(sum(s[1][k].values[c] for k in kids) == s[1][p].values[c]
+        kept = [s for s in sols if all(sum(s[1][k].cells[c].value for k in kids) == s[1][p].cells[c].value
                                        for c in range(len(s[1][p].cells)))]
         if kept:
             sols = kept
@@ -1589,7 +1666,7 @@ def _solve_stats(keys: list, options: list[list[Reading]], facts: list,
     alts = {}
     for i in amb:
         for c in range(2):
-            vals = sorted({s[1][i].values[c] for s in sols})
+            vals = sorted({s[1][i].cells[c].value for s in sols})
             if len(vals) > 1:
                 alts[(i, c)] = vals
     return best, alts, "solved" if len(sols) == 1 else "ambiguous", len(sols)

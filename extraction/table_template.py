@@ -157,8 +157,11 @@ _STAT_KEY_CACHE: dict[str, str | None] = {}
 # equivalent to,
 #   (?<![\d.])\d{1,2}[.．、](?=[^\d\s]) | \d[.．、](?=[\u4e00-\u9fff]) | 第[一二三四五六七八九十\d]+[项条]
 #   | [(（]\d{1,2}[)）] | (?<!\d)(?:199\d|20[0-4]\d)[ \t]?年度?
+# The lookahead after the class is the second character any alternative needs (a digit, a point,
+# a numeral): the usual digit of a table, followed by a space or line break, fails there once
+# instead of once per alternative.
 LABEL_DIGITS = re.compile(
-    r"[\d第(（](?:\d[.．、](?<=\d..)(?<![\d.]...)(?=[^\d\s])"
+    r"[\d第(（](?=[\d.．、一二三四五六七八九十])(?:\d[.．、](?<=\d..)(?<![\d.]...)(?=[^\d\s])"
     r"|[.．、](?<=\d.)(?<![\d.]..)(?=[^\d\s])"
     r"|[.．、](?<=\d.)(?=[\u4e00-\u9fff])"
     r"|[一二三四五六七八九十\d](?<=第.)[一二三四五六七八九十\d]*[项条]"
@@ -184,8 +187,8 @@ def mask_labels(text: str) -> str:
 
     if "页" in text or "-" in text or "—" in text or "–" in text:
         text = PAGE_FOOTER.sub(blank, text)
-    if "(" in text or "（" in text:
-        text = NOTE.sub(blank, text)
+    if ("(" in text or "（" in text) and ("其中" in text or "含" in text or "包括" in text or "注" in text):
+        text = NOTE.sub(blank, text)  # (a note opens with one of those words)
     return LABEL_DIGITS.sub(blank, text)
 
 

@@ -143,19 +143,38 @@ def _read_text(kind, text, lo, hi, generation, facts):
 def _facts_for(kind: str, facts, legacy: bool) -> list:
     out = []
     for f in facts:
-        if kind == "active_disclosure" and f.rule in AD_FACT_CELLS:
-            out.append((AD_FACT_CELLS[f.rule], f.value))
+        cells = _fact_cells_in(kind, f.rule, legacy)
+        if cells is None or (kind == "applications" and f.with_carried):
             continue
-        cells = fact_cells(f.rule, legacy)
-        if not cells:
-            continue
-        if kind == "applications" and cells[0].startswith("applications.") and not f.with_carried:
-            out.append(([_app_cell(c) for c in cells], f.value))
-        elif kind == "review_litigation" and cells[0].startswith("review_litigation."):
-            out.append(([_review_index(c) for c in cells], f.value))
-        elif kind == "statistics" and cells[0].startswith("statistics."):
-            out.append((cells, f.value))
+        # 表二's entry as it stands; the readers' cells of the others in a list of their own
+        out.append((cells if kind == "active_disclosure" else list(cells), f.value))
     return out
+
+
+_FACT_CELLS_IN: dict[tuple, tuple | None] = {}
+
+
+def _fact_cells_in(kind: str, rule: str, legacy: bool) -> tuple | None:
+    """The cells of the `kind` table that a fact of `rule` names, as that table's reader takes
+    them (None: none); a pure function of the three, so the cell ids are parsed once."""
+    ck = (kind, rule, legacy)
+    if ck in _FACT_CELLS_IN:
+        return _FACT_CELLS_IN[ck]
+    cells = fact_cells(rule, legacy)
+    hit = None
+    if kind == "active_disclosure":
+        hit = AD_FACT_CELLS.get(rule)
+    elif not cells:
+        pass
+    elif kind == "applications" and cells[0].startswith("applications."):
+        hit = tuple(_app_cell(c) for c in cells)
+    elif kind == "review_litigation" and cells[0].startswith("review_litigation."):
+        hit = tuple(_review_index(c) for c in cells)
+    elif kind == "statistics" and cells[0].startswith("statistics."):
+        hit = tuple(cells)
+    if len(_FACT_CELLS_IN) < 1024:  # a few kinds × a few rules
+        _FACT_CELLS_IN[ck] = hit
+    return hit
 
 
 _APP_CELL = re.compile(r"applications\.(\w+)\[(\d)\]")

@@ -1,6 +1,17 @@
 """The table readers on small hand-written inputs (every text here is written for the test)."""
 from extraction.document import Grid
-from extraction.table_layouts import grid_rows, pipe_rows, read_applications_rows, read_review_rows
+from extraction.table_layouts import (
+    _REVIEW_STRAY,
+    CRow,
+    _ad_glued,
+    _next_numlike,
+    grid_rows,
+    pipe_rows,
+    read_applications_rows,
+    read_review_rows,
+    split_row,
+)
+from extraction.table_template import REVIEW_HEADER_CHARS
 from extraction.tables import (
     APP_ROWS_2021,
     application_identity_failures,
@@ -333,3 +344,52 @@ def test_tables_cells_one_a_line_active_blank_cells_count_zero():
     assert ad["normative_documents"] == {"issued": 3, "repealed": 0, "in_force": 8}
     assert ad["licensing"] == {"decisions": 0} and ad["punishment"] == {"decisions": 6}
     assert ad["coercion"] == {"decisions": 0} and ad["fees"] == {"amount": 0}
+
+
+def test_tables_pipe_rows_repeated_lines_keep_their_own_offsets():
+    # one line's cells are cut once and reused: the same row printed twice reads at each place
+    line = "| 一、本年新收政府信息公开申请数量 | 3 | 0 |  | — | 1(其中1件) | 0 | 4 |"
+    text = "前言\n" + line + "\n" + line + "\n| a | 1 |\n"
+    rows = pipe_rows(text, 0, len(text))
+    first, second = rows[0], rows[1]
+    assert second.cells[0][1] - first.cells[0][1] == len(line) + 1
+    for row in (first, second):
+        for body, start, end in row.cells:
+            assert text[start:end] == body
+        labels, toks = split_row(row)
+        assert [c[0] for c in labels] == ["一、本年新收政府信息公开申请数量"]
+        assert [(t.text, t.blank) for t in toks] == [("3", False), ("0", False), ("", True), ("", True),
+                                                     ("1", False), ("0", False), ("4", False)]
+        for t in toks:
+            assert text[t.start:t.end] == t.text
+    assert split_row(CRow(first.cells))[1] == split_row(first)[1]  # as a row made from its cells
+
+
+def test_tables_number_candidates_cover_every_digit_character():
+    # _next_numlike skips the ranges that hold no digit but \d's: str.isdigit() must agree there
+    for lo, hi in ((0, 0x7F), (0x2000, 0x206F), (0x3000, 0x303F), (0x4E00, 0x9FFF), (0xFF00, 0xFFEF)):
+        for code in range(lo, hi + 1):
+            ch = chr(code)
+            assert not ch.isdigit() or ch.isdecimal(), hex(code)
+    s = "总计 ² ①x—12"
+    assert _next_numlike(s, 0, len(s)) == s.index("²")
+    assert _next_numlike(s, 4, len(s)) == s.index("①")
+    assert _next_numlike(s, 6, len(s)) == s.index("—")
+    assert _next_numlike("合计", 0, 2) == 2
+
+
+def test_tables_review_stray_characters_are_ideographs_outside_the_header():
+    for code in range(0x3000, 0xA000):
+        ch = chr(code)
+        stray = "\u4e00" <= ch <= "\u9fff" and ch not in REVIEW_HEADER_CHARS
+        assert bool(_REVIEW_STRAY.fullmatch(ch)) == stray, hex(code)
+
+
+def test_tables_glued_active_row_cells_are_made_per_row():
+    # a glued row's cuts are worked out once; each row gets cells of its own at its own offsets
+    a = _ad_glued("208112", 10, "normative_documents", ["issued", "repealed", "in_force"])
+    b = _ad_glued("208112", 50, "normative_documents", ["issued", "repealed", "in_force"])
+    assert [r.values for r in a] == [r.values for r in b] and a[0].values == [20, 8, 112]
+    assert [r.cost for r in a] == [r.cost for r in b]
+    assert [(c.start - 10, c.end - 10) for c in a[0].cells] == [(c.start - 50, c.end - 50) for c in b[0].cells]
+    assert a[0].cells[0] is not b[0].cells[0]
