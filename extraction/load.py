@@ -146,12 +146,12 @@ def _describe(exc: BaseException) -> str:
 # --------------------------------------------------------------------------------------------
 # normalisation
 
-_LINE_BREAK_RE = re.compile("[\r\x0b\x0c\x85\u2028\u2029]")
+_LINE_BREAKS = "\r\x0b\x0c\x85\u2028\u2029"
+_LINE_BREAK_RE = re.compile(f"[{_LINE_BREAKS}]")
 # Control characters (except \t, \n), zero-width and bidi marks, BOM, soft hyphen, noncharacters.
 _STRIP_RE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufdd0-\ufdef\ufff9-\ufffb]+"
 )
-_TRAILING_WS_RE = re.compile(r"[ \t]+(?=\n|\Z)")
 _BLANK_LINES_RE = re.compile(r"\n{4,}")
 _WS_RE = re.compile(r"\s+")
 _CJK = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -209,14 +209,18 @@ def normalise_text(text: str) -> str:
     """NFKC, "\\n" line ends, control characters stripped, trailing spaces stripped, <= 2 blank lines."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    text = _LINE_BREAK_RE.sub("\n", text)
+    if any(ch in text for ch in _LINE_BREAKS):  # (str.find each: a regex scan costs more)
+        text = _LINE_BREAK_RE.sub("\n", text)
     text = nfkc(text)
-    text = _STRIP_RE.sub("", text)
+    # every character _STRIP_RE removes is unprintable, and so are only a few others (str.isprintable
+    # is one pass that needs no regex): most texts are printable but for their line ends and tabs
+    if not text.replace("\n", "").replace("\t", "").isprintable():
+        text = _STRIP_RE.sub("", text)
     if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
         kept = _has_blank_cells(text)
         if kept:
             text = _mark_blank_cells(text)
-        text = _TRAILING_WS_RE.sub("", text)
+        text = "\n".join([line.rstrip(" \t") for line in text.split("\n")])  # (faster than a regex)
         if kept:
             text = text.replace(_BLANK_CELL_MARK, "\t")
     if "\n\n\n\n" in text:
@@ -297,7 +301,8 @@ def _mark_blank_cells(text: str) -> str:
 # "政 府 信 息 公 开 工 作 年 度 报 告". Chinese puts no spaces between words, so on a line where
 # most characters stand apart like this the single spaces are the extractor's, not the author's.
 _CJK_CLASS = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
-_SPACED_RUN_RE = re.compile(rf"[{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}]")
+# (a space first, the character before it looked back at: sre skips to the spaces)
+_SPACED_RUN_RE = re.compile(rf" (?<=[{_CJK_CLASS}] )[{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}]")
 _SPACED_LINE_RE = re.compile(rf"(?m)^[^\n]*[{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}][^\n]*$")
 _CJK_CHAR_RE = re.compile(rf"[{_CJK_CLASS}]")
 _SPACED_PAIR_RE = re.compile(rf"(?<=[{_CJK_CLASS}]) (?=[{_CJK_CLASS}])")
