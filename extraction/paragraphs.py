@@ -16,13 +16,14 @@ from .outline import TABLE_KINDS, Outline
 _TERMINATORS = "。！？!?；;"
 _CLOSERS = "”\"’』」)）"
 _ENDINGS = _TERMINATORS + _CLOSERS
-# The leading lookahead names the first characters so that sre skips to them (twice as fast).
+# The first character is matched on its own, then the rest of whichever marker it starts (told by
+# looking back at it): a pattern that opens with one character class lets sre skip to those.
 _MARKER = re.compile(
-    r"(?=[(（\d一二三四五六七八九十①-⑳])(?:"
-    r"[(（](?:[一二三四五六七八九十]{1,3}|\d{1,2})[)）]"  # (一) (1)
-    r"|(?<![\d.])\d{1,2}[.．、](?![\d%])"  # 1. 2、
-    r"|[一二三四五六七八九十]{1,3}、"  # 一、
-    r"|[①-⑳])"
+    r"[(（\d一二三四五六七八九十①-⑳](?:"
+    r"(?<=[(（])(?:[一二三四五六七八九十]{1,3}|\d{1,2})[)）]"  # (一) (1)
+    r"|(?<=\d)(?<![\d.]\d)\d?[.．、](?![\d%])"  # 1. 2、 (no digit or point before)
+    r"|(?<=[一二三四五六七八九十])[一二三四五六七八九十]{0,2}、"  # 一、
+    r"|(?<=[①-⑳]))"
 )
 _NOT_MARKER_BEFORE = "第条款项和及与或、"
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
@@ -171,16 +172,19 @@ def _marker_family(text: str) -> str | None:
     return "circled" if g[0] in "①②③④⑤⑥⑦⑧⑨⑩" else "cn"
 
 
-# Where problems end and their fixes begin inside one block of the problems section.
+# Where problems end and their fixes begin inside one block of the problems section (after the
+# sentence end a match starts with, see _cut_before).
 _TRANSITION = re.compile(
-    r"(?<=[。！？!?])\s*(?=下一步|针对(?:上述|以上|存在的?|这些)?(?:问题|不足)|今后|在今后的工作中|为此[,，]|"
+    r"[。！？!?]\s*(?=下一步|针对(?:上述|以上|存在的?|这些)?(?:问题|不足)|今后|在今后的工作中|为此[,，]|"
     r"(?:19|20)\d{2}年[,，]?(?:我|本)[\u4e00-\u9fff]{0,3}将|我们将)"
 )
 
 
 def _cut_before(pattern: re.Pattern, text: str, s: int, e: int) -> list[tuple[int, int]]:
-    """text[s:e] cut where `pattern` matches (a transition, a paragraph opener)."""
-    cuts = [s] + [m.start() for m in pattern.finditer(text, s, e) if m.start() > s] + [e]
+    """text[s:e] cut where `pattern` matches (a transition, a paragraph opener), right after the
+    sentence end the match starts with. (The patterns match that character rather than look
+    behind for it, so that the regex engine skips from one sentence end to the next.)"""
+    cuts = [s] + [m.start() + 1 for m in pattern.finditer(text, s, e)] + [e]
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
 
 
@@ -189,14 +193,21 @@ def _cut_before(pattern: re.Pattern, text: str, s: int, e: int) -> list[tuple[in
 # before these keeps a preamble apart from the overview, or a fee statement apart from the
 # applications it follows, which one label for the whole run cannot.
 _OPENER = re.compile(
-    r"(?<=[。！？!?])\s*(?=(?:19|20)\d{2}年度?[,，]|本报告|根据《|依据《|按照《|如对本报告|本年度[,，]?[我本])"
+    r"[。！？!?]\s*(?=(?:19|20)\d{2}年度?[,，]|本报告|根据《|依据《|按照《|如对本报告|本年度[,，]?[我本])"
 )
 
 
 def _collapsed(text: str, start: int, end: int) -> bool:
     """Is the body one long line (a crawler's page text)?"""
-    longest = max(map(len, text[start:end].split("\n")), default=0)
-    return end - start > 0 and longest >= 0.5 * (end - start)
+    # A line at least half the body long holds one of the two characters in the middle.
+    mid = (start + end) // 2
+    for at in (mid - 1, mid):
+        if start <= at < end and text[at] != "\n":
+            line_start = max(start, text.rfind("\n", start, at) + 1)
+            line_end = text.find("\n", at, end)
+            if (end if line_end < 0 else line_end) - line_start >= 0.5 * (end - start):
+                return True
+    return False
 
 
 def _looks_like_heading(piece: str, after_lead_in: bool = False) -> bool:
