@@ -397,14 +397,17 @@ def _in_template_order(cands: list[Section]) -> list[Section]:
         return cands
     # Longest non-decreasing chain; a repeat of the kind just before counts half, so distinct
     # sections win over a table's group rows that repeat kinds.
+    kinds = [c.kind for c in ranked]
+    ranks = [_RANK[k] for k in kinds]
     best = [1.0] * n
     prev = [-1] * n
     for i in range(n):
+        kind, rank = kinds[i], ranks[i]
         for j in range(i):
-            if _RANK[ranked[j].kind] <= _RANK[ranked[i].kind]:
-                gain = 0.5 if ranked[j].kind == ranked[i].kind else 1.0
-                if best[j] + gain >= best[i]:
-                    best[i], prev[i] = best[j] + gain, j
+            if ranks[j] <= rank:
+                score = best[j] + (0.5 if kinds[j] == kind else 1.0)
+                if score >= best[i]:
+                    best[i], prev[i] = score, j
     i = max(range(n), key=lambda k: (best[k], k))
     keep = set()
     while i >= 0:
