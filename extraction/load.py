@@ -443,7 +443,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str, li
             if _bad_share(text) <= _MAX_LENIENT_SHARE:
                 return text, encoding + "-bom", [f"invalid {encoding} bytes replaced by U+FFFD"]
             raise GovdigestError("decode_error", f"byte-order mark says {encoding} but the bytes are not")
-    if 0 in data[:65536]:
+    if data.find(0, 0, 65536) >= 0:
         text = _utf16_by_nuls(data)
         if text is not None:
             return text, "utf-16", []
@@ -499,8 +499,13 @@ _MAGIC = (
 )
 
 
+_MAGIC_PREFIXES = tuple(magic for magic, _ in _MAGIC)
+
+
 def _refuse_binary(data: bytes, suffix: str) -> None:
     head = data[:16]
+    if not head.startswith(_MAGIC_PREFIXES):
+        return
     for magic, what in _MAGIC:
         if head.startswith(magic):
             raise GovdigestError("decode_error", f"named {suffix} but the content is {what}")
@@ -545,6 +550,8 @@ def _drop_markdown_headings(text: str) -> str:
 _PAGE_MARKER_RE = re.compile(r"[=\-#*~]{2,}\s*(?:page\s*\d{1,4}|第\s*\d{1,4}\s*页)\s*[=\-#*~]{2,}", re.I)
 _MARKER_RUNS = ("==", "--", "##", "**", "~~")
 _DASH_AT_LINE_END = re.compile(r"[\-‐‑‒–—―−─━~－页]\s*(?:\n|$)")
+# either of the two: no page marker and no footer without one (most texts, told in one scan)
+_FURNITURE_HINT = re.compile(r"==|--|##|\*\*|~~|" + _DASH_AT_LINE_END.pattern)
 _LONE_PAGE_NUMBER = re.compile(
     r"(?m)^[ \t\u3000]*(?:[\-‐‑‒–—―−─━~－]+[ \t\u3000]*\d{1,4}[ \t\u3000]*[\-‐‑‒–—―−─━~－]+"
     r"|第[ \t\u3000]*\d{1,4}[ \t\u3000]*页[ \t\u3000]*[,，/、]?[ \t\u3000]*共[ \t\u3000]*\d{1,4}[ \t\u3000]*页)"
@@ -554,12 +561,15 @@ _TOOL_NOTE_RE = re.compile(r"\[[^\u3000-\u9fff\uff00-\uffef\[\]]*\]")  # no CJK 
 
 
 def _drop_page_furniture(text: str) -> str:
-    if "\f" not in text and not (any(m in text for m in _MARKER_RUNS) and _PAGE_MARKER_RE.search(text)):
-        # no page breaks kept (text copied out of a PDF viewer): a line that is only a dashed
-        # page number ("- 3 -", "—3—") or "第3页 共9页" is still a footer, wherever it stands
-        if _DASH_AT_LINE_END.search(text):
-            text = _LONE_PAGE_NUMBER.sub("", text)
-        return text  # (substring tests first: a regex scan of every text costs more)
+    if "\f" not in text:
+        if not _FURNITURE_HINT.search(text):
+            return text
+        if not (any(m in text for m in _MARKER_RUNS) and _PAGE_MARKER_RE.search(text)):
+            # no page breaks kept (text copied out of a PDF viewer): a line that is only a dashed
+            # page number ("- 3 -", "—3—") or "第3页 共9页" is still a footer, wherever it stands
+            if _DASH_AT_LINE_END.search(text):
+                text = _LONE_PAGE_NUMBER.sub("", text)
+            return text  # (substring tests first: a regex scan of every text costs more)
     pages: list[list[str | None]] = [[]]
     for line in text.replace("\f", "\n\f\n").split("\n"):
         if line == "\f" or _PAGE_MARKER_RE.fullmatch(line.strip()):
