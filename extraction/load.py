@@ -198,8 +198,13 @@ def nfkc(text: str) -> str:
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text
     pattern, table = _nfkc_table()
-    for ch in set(pattern.findall(text)):
+    # one search per distinct character (no list of every occurrence): all of it is replaced at
+    # once, so the next search goes on from where it stood
+    m = pattern.search(text)
+    while m:
+        ch = m.group()
         text = text.replace(ch, table[ch])
+        m = pattern.search(text, m.start())
     if unicodedata.is_normalized("NFKC", text):
         return text
     return unicodedata.normalize("NFKC", text)
