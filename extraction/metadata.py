@@ -151,8 +151,7 @@ def _expand(name: str, text: str) -> str:
     if _PROVINCE_OR_CITY.match(name):
         return name
     best = name
-    head = text[:6000]
-    i = head.find(name)
+    i = text.find(name, 0, 6000)
     while i >= 0:
         window = text[max(0, i - 12):i]
         # the longest run of Chinese characters right before the name, none of them _NOT_IN_PLACE;
@@ -161,7 +160,7 @@ def _expand(name: str, text: str) -> str:
         run = run[max(map(run.rfind, _NOT_IN_PLACE)) + 1:]
         if len(run) >= 3 and run[-1] in "省市州盟" and len(run + name) > len(best):
             best = run + name
-        i = head.find(name, i + len(name))
+        i = text.find(name, i + len(name), 6000)
     return best
 
 
