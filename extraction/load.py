@@ -555,7 +555,7 @@ def _drop_markdown_headings(text: str) -> str:
 _PAGE_MARKER_RE = re.compile(r"[=\-#*~]{2,}\s*(?:page\s*\d{1,4}|第\s*\d{1,4}\s*页)\s*[=\-#*~]{2,}", re.I)
 _MARKER_RUNS = ("==", "--", "##", "**", "~~")
 _DASH_AT_LINE_END = re.compile(r"[\-‐‑‒–—―−─━~－页]\s*(?:\n|$)")
-# either of the two: no page marker and no footer without one (most texts, told in one scan)
+# a page marker's run or a footer's dash ending a line: most texts have neither (one scan tells)
 _FURNITURE_HINT = re.compile(r"==|--|##|\*\*|~~|" + _DASH_AT_LINE_END.pattern)
 _LONE_PAGE_NUMBER = re.compile(
     r"(?m)^[ \t\u3000]*(?:[\-‐‑‒–—―−─━~－]+[ \t\u3000]*\d{1,4}[ \t\u3000]*[\-‐‑‒–—―−─━~－]+"
