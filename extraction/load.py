@@ -146,12 +146,12 @@ def _describe(exc: BaseException) -> str:
 # --------------------------------------------------------------------------------------------
 # normalisation
 
-_LINE_BREAK_RE = re.compile("[\r\x0b\x0c\x85\u2028\u2029]")
+_LINE_BREAKS = "\r\x0b\x0c\x85\u2028\u2029"
+_LINE_BREAK_RE = re.compile(f"[{_LINE_BREAKS}]")
 # Control characters (except \t, \n), zero-width and bidi marks, BOM, soft hyphen, noncharacters.
 _STRIP_RE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufdd0-\ufdef\ufff9-\ufffb]+"
 )
-_TRAILING_WS_RE = re.compile(r"[ \t]+(?=\n|\Z)")
 _BLANK_LINES_RE = re.compile(r"\n{4,}")
 _WS_RE = re.compile(r"\s+")
 _CJK = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -198,8 +198,13 @@ def nfkc(text: str) -> str:
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text
     pattern, table = _nfkc_table()
-    for ch in set(pattern.findall(text)):
+    # one search per distinct character (no list of every occurrence): all of it is replaced at
+    # once, so the next search goes on from where it stood
+    m = pattern.search(text)
+    while m:
+        ch = m.group()
         text = text.replace(ch, table[ch])
+        m = pattern.search(text, m.start())
     if unicodedata.is_normalized("NFKC", text):
         return text
     return unicodedata.normalize("NFKC", text)
@@ -209,14 +214,18 @@ def normalise_text(text: str) -> str:
     """NFKC, "\\n" line ends, control characters stripped, trailing spaces stripped, <= 2 blank lines."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    text = _LINE_BREAK_RE.sub("\n", text)
+    if any(ch in text for ch in _LINE_BREAKS):  # (str.find each: a regex scan costs more)
+        text = _LINE_BREAK_RE.sub("\n", text)
     text = nfkc(text)
-    text = _STRIP_RE.sub("", text)
+    # every character _STRIP_RE removes is unprintable, and so are only a few others (str.isprintable
+    # is one pass that needs no regex): most texts are printable but for their line ends and tabs
+    if not text.replace("\n", "").replace("\t", "").isprintable():
+        text = _STRIP_RE.sub("", text)
     if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
         kept = _has_blank_cells(text)
         if kept:
             text = _mark_blank_cells(text)
-        text = _TRAILING_WS_RE.sub("", text)
+        text = "\n".join([line.rstrip(" \t") for line in text.split("\n")])  # (faster than a regex)
         if kept:
             text = text.replace(_BLANK_CELL_MARK, "\t")
     if "\n\n\n\n" in text:
@@ -297,7 +306,8 @@ def _mark_blank_cells(text: str) -> str:
 # "政 府 信 息 公 开 工 作 年 度 报 告". Chinese puts no spaces between words, so on a line where
 # most characters stand apart like this the single spaces are the extractor's, not the author's.
 _CJK_CLASS = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
-_SPACED_RUN_RE = re.compile(rf"[{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}]")
+# (a space first, the character before it looked back at: sre skips to the spaces)
+_SPACED_RUN_RE = re.compile(rf" (?<=[{_CJK_CLASS}] )[{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}]")
 _SPACED_LINE_RE = re.compile(rf"(?m)^[^\n]*[{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}] [{_CJK_CLASS}][^\n]*$")
 _CJK_CHAR_RE = re.compile(rf"[{_CJK_CLASS}]")
 _SPACED_PAIR_RE = re.compile(rf"(?<=[{_CJK_CLASS}]) (?=[{_CJK_CLASS}])")
@@ -438,7 +448,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str, li
             if _bad_share(text) <= _MAX_LENIENT_SHARE:
                 return text, encoding + "-bom", [f"invalid {encoding} bytes replaced by U+FFFD"]
             raise GovdigestError("decode_error", f"byte-order mark says {encoding} but the bytes are not")
-    if 0 in data[:65536]:
+    if data.find(0, 0, 65536) >= 0:
         text = _utf16_by_nuls(data)
         if text is not None:
             return text, "utf-16", []
@@ -494,8 +504,13 @@ _MAGIC = (
 )
 
 
+_MAGIC_PREFIXES = tuple(magic for magic, _ in _MAGIC)
+
+
 def _refuse_binary(data: bytes, suffix: str) -> None:
     head = data[:16]
+    if not head.startswith(_MAGIC_PREFIXES):
+        return
     for magic, what in _MAGIC:
         if head.startswith(magic):
             raise GovdigestError("decode_error", f"named {suffix} but the content is {what}")
@@ -540,6 +555,8 @@ def _drop_markdown_headings(text: str) -> str:
 _PAGE_MARKER_RE = re.compile(r"[=\-#*~]{2,}\s*(?:page\s*\d{1,4}|第\s*\d{1,4}\s*页)\s*[=\-#*~]{2,}", re.I)
 _MARKER_RUNS = ("==", "--", "##", "**", "~~")
 _DASH_AT_LINE_END = re.compile(r"[\-‐‑‒–—―−─━~－页]\s*(?:\n|$)")
+# a page marker's run or a footer's dash ending a line: most texts have neither (one scan tells)
+_FURNITURE_HINT = re.compile(r"==|--|##|\*\*|~~|" + _DASH_AT_LINE_END.pattern)
 _LONE_PAGE_NUMBER = re.compile(
     r"(?m)^[ \t\u3000]*(?:[\-‐‑‒–—―−─━~－]+[ \t\u3000]*\d{1,4}[ \t\u3000]*[\-‐‑‒–—―−─━~－]+"
     r"|第[ \t\u3000]*\d{1,4}[ \t\u3000]*页[ \t\u3000]*[,，/、]?[ \t\u3000]*共[ \t\u3000]*\d{1,4}[ \t\u3000]*页)"
@@ -549,12 +566,15 @@ _TOOL_NOTE_RE = re.compile(r"\[[^\u3000-\u9fff\uff00-\uffef\[\]]*\]")  # no CJK 
 
 
 def _drop_page_furniture(text: str) -> str:
-    if "\f" not in text and not (any(m in text for m in _MARKER_RUNS) and _PAGE_MARKER_RE.search(text)):
-        # no page breaks kept (text copied out of a PDF viewer): a line that is only a dashed
-        # page number ("- 3 -", "—3—") or "第3页 共9页" is still a footer, wherever it stands
-        if _DASH_AT_LINE_END.search(text):
-            text = _LONE_PAGE_NUMBER.sub("", text)
-        return text  # (substring tests first: a regex scan of every text costs more)
+    if "\f" not in text:
+        if not _FURNITURE_HINT.search(text):
+            return text
+        if not (any(m in text for m in _MARKER_RUNS) and _PAGE_MARKER_RE.search(text)):
+            # no page breaks kept (text copied out of a PDF viewer): a line that is only a dashed
+            # page number ("- 3 -", "—3—") or "第3页 共9页" is still a footer, wherever it stands
+            if _DASH_AT_LINE_END.search(text):
+                text = _LONE_PAGE_NUMBER.sub("", text)
+            return text  # (substring tests first: a regex scan of every text costs more)
     pages: list[list[str | None]] = [[]]
     for line in text.replace("\f", "\n\f\n").split("\n"):
         if line == "\f" or _PAGE_MARKER_RE.fullmatch(line.strip()):

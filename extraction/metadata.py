@@ -23,6 +23,10 @@ _REGION = re.compile(r"^(.{2,6}?(?:省|自治区|市))?(.{1,8}?(?:市|州|盟|�
 # a PDF's letter-spaced title: "某某局2 0 2 3 年…"
 _SPACED_DIGITS = re.compile(r"(?<=\d)[ \t　]+(?=\d)")
 _PREFIX_NOISE = re.compile(r"^(?:标题[:：]\s*|关于|印发)")
+_GAPS = re.compile(r"[\s　]+")
+_TRAILING_GUANYU = re.compile(r"关于$")
+_LEADING_BEN = re.compile(r"^(?:本|全)")
+_PROVINCE_OR_CITY = re.compile(r"[\u4e00-\u9fff]{2,}(?:省|自治区|市)")
 
 
 def _to_year(raw: str) -> int:
@@ -68,18 +72,18 @@ def agency(text: str, outline: Outline) -> str | None:
         title = _PREFIX_NOISE.sub("", _SPACED_DIGITS.sub("", title.strip()))
         m = _YEAR_IN_TITLE.search(title)
         name = title[:m.start()] if m else ""
-        name = re.sub(r"[\s　]+", "", name).strip("《》“”\"'（）()")
-        name = re.sub(r"关于$", "", name)
+        name = _GAPS.sub("", name).strip("《》“”\"'（）()")
+        name = _TRAILING_GUANYU.sub("", name)
         if not name and m:
             # Year first: "2020年度某某县人民政府政府信息公开工作年度报告".
-            rest = re.sub(r"[\s　]+", "", title[m.end():])
+            rest = _GAPS.sub("", title[m.end():])
             k = rest.find("政府信息公开")
             k = k if k >= 0 else rest.find("政务公开")
             name = rest[:k] if k > 0 else ""
-            name = re.sub(r"^(?:本|全)", "", name)
+            name = _LEADING_BEN.sub("", name)
         if not name:
             # No year before the report's name: "某某县财政局政府信息公开工作年度报告（2022年）".
-            flat = re.sub(r"[\s　]+", "", title)
+            flat = _GAPS.sub("", title)
             k = min((i for i in (flat.find("政府信息公开"), flat.find("政务公开")) if i > 0), default=-1)
             name = flat[:k] if k > 0 and _AGENCY_SUFFIX.search(flat[:k]) else ""
         if 2 <= len(name) <= 40:
@@ -138,19 +142,25 @@ def _signature(text: str, lo: int, hi: int) -> str | None:
     return found[-1] if found else None
 
 
+_CJK_RUN_AT_END = re.compile(r"[\u4e00-\u9fff]*\Z")
+_NOT_IN_PLACE = "由据在向的和与及报告将对"  # words that lead into a name, not part of its place
+
+
 def _expand(name: str, text: str) -> str:
     """"洪泽区人民政府" becomes "淮安市洪泽区人民政府" when the report itself says so."""
-    if re.match(r"[\u4e00-\u9fff]{2,}(?:省|自治区|市)", name):
+    if _PROVINCE_OR_CITY.match(name):
         return name
     best = name
-    for m in re.finditer(re.escape(name), text[:6000]):
-        window = text[max(0, m.start() - 12):m.start()]
-        for k in range(3, len(window) + 1):
-            prefix = window[-k:]
-            if not re.fullmatch(r"[\u4e00-\u9fff]+", prefix) or re.search(r"[由据在向的和与及报告将对]", prefix):
-                break
-            if prefix[-1] in "省市州盟" and len(prefix + name) > len(best):
-                best = prefix + name
+    i = text.find(name, 0, 6000)
+    while i >= 0:
+        window = text[max(0, i - 12):i]
+        # the longest run of Chinese characters right before the name, none of them _NOT_IN_PLACE;
+        # a place is 3 characters or more ending in 省市州盟
+        run = _CJK_RUN_AT_END.search(window).group(0)
+        run = run[max(map(run.rfind, _NOT_IN_PLACE)) + 1:]
+        if len(run) >= 3 and run[-1] in "省市州盟" and len(run + name) > len(best):
+            best = run + name
+        i = text.find(name, i + len(name), 6000)
     return best
 
 

@@ -9,7 +9,9 @@ and table-of-contents lines are rejected.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 SECTION_KINDS = (
     "overview", "active_disclosure", "applications", "review_litigation",
@@ -37,6 +39,7 @@ _TITLE_END_WORDS = ("情况统计表", "统计表", "附表", "情况", "概述"
                     "不足", "方向", "打算", "改进", "整改", "工作")
 _TITLE_STOP = re.compile(r"[,，。:：;；!?！？(（\d\s]|第[一二三四五六七八九十]+条")
 _GAP = re.compile(r"[ \t\u3000]+")
+_DIGIT_RUN = re.compile(r"\d{2,}")
 _TERMINATOR_BEFORE = "。！？!?；;”\"」）)"
 _CN_NUM = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 
@@ -57,10 +60,26 @@ _BARE_TITLE = re.compile(
 _ATTACHED_STATS = re.compile(r"(?:附件|附表)\s*\d{0,2}\s*[:：]\s*[^。，,；;:：\n]{0,40}?统计表"
                              r"|[^。，,；;:：\s|]{1,40}?统计表(?=[\s|]*指标名称)")
 
-# A short line that may hold a bare title: every _BARE_TITLE ends in one of 述况施项表 before any
-# 。:： and spaces, so other lines are skipped inside the regex engine (one-cell-per-line tables
-# are hundreds of short lines).
-_SHORT_LINE = re.compile(r"(?m)^[ \t]*(\S[^\n]{0,30}?)(?<=[述况施项表。:：\s])[ \t]*$")
+# A short line that may hold a bare title, matched at the start of a line.
+_SHORT_LINE = re.compile(r"[ \t]*(\S[^\n]{0,30}?)(?<=[述况施项表。:：\s])[ \t]*(?=\n|\Z)")
+# Every _BARE_TITLE ends in one of 述况施项表, and so must any other title read off a short line,
+# before any 。:： and spaces; none starts with a number. Only the lines that end so are tried
+# (one-cell-per-line tables are hundreds of short lines, prose lines are long, and both end
+# otherwise), and of those not the numbered headings.
+_SHORT_TITLE_END = re.compile(r"[述况施项表][。:：]*[^\S\n]*(?=\n|\Z)")
+_NUMBERED = "一二三四五六七八九十第(（0123456789"
+
+
+def _short_lines(text: str, start: int) -> Iterator[re.Match]:
+    """_SHORT_LINE's matches on the lines from `start` on (the first from `start`) that may hold a
+    bare title: those that end as one does and start with no number."""
+    for end in _SHORT_TITLE_END.finditer(text, start):
+        line_start = max(start, text.rfind("\n", 0, end.start()) + 1)
+        if text[line_start] in _NUMBERED:
+            continue
+        m = _SHORT_LINE.match(text, line_start)
+        if m:
+            yield m
 
 # The standard titles, the only ones accepted glued to table digits; one stray character may
 # sit in 行政复议 (a typo seen in print: "行政法复议").
@@ -103,6 +122,8 @@ class Outline:
         return None
 
 
+# (a heading's title is classified up to three times, and the standard titles recur in every report)
+@lru_cache(maxsize=4096)
 def classify_title(title: str) -> str | None:
     if _TABLE_ROW.search(title):
         return None
@@ -117,7 +138,7 @@ def _title_after(text: str, pos: int, line_end: int) -> str:
     else up to the last closing word before the first stop character (glued headings)."""
     rest = text[pos:line_end]
     stripped = rest.strip()
-    if len(stripped) <= 40 and "。" not in stripped and not re.search(r"\d{2,}", stripped):
+    if len(stripped) <= 40 and "。" not in stripped and not _DIGIT_RUN.search(stripped):
         # "其他需要报告的事项 无": a standard title, then a gap, then a short body
         head = _GAP.split(stripped, maxsplit=1)[0]
         if head != stripped and _STRONG_TITLE.fullmatch(head):
@@ -176,21 +197,21 @@ def _candidates(text: str, start: int, unnamed: list[Section]) -> list[Section]:
         if not before or before.isspace() or before in _TERMINATOR_BEFORE:
             found.append(Section("statistics", m.group(0), m.start(), m.end(), -1, None))
     # Bare titles alone on their line, or wrapped over two ("附件：政府信息公开\n情况统计表").
-    for m in _SHORT_LINE.finditer(text[start:]):
+    for m in _short_lines(text, start):
         line = m.group(1).strip().rstrip("。:：")
-        s = start + m.start(1)
+        s = m.start(1)
         if not _BARE_TITLE.match(line):
             # every bare title ends so; a heading's second half starts with no number
-            if line[-1:] not in "述况施项表" or line[:1] in "一二三四五六七八九十第(（0123456789":
+            if line[-1:] not in "述况施项表" or line[:1] in _NUMBERED:
                 continue
             line, s = _wrapped_bare_title(text, s, line)
             if not line:
                 continue
             # its second half read alone before a table ("情况统计表\n指标名称…") is this heading
-            found = [c for c in found if not s < c.start < start + m.end(1)]
+            found = [c for c in found if not s < c.start < m.end(1)]
         kind = classify_title(line)
         if kind:
-            found.append(Section(kind, line, s, start + m.end(1), -1, None))
+            found.append(Section(kind, line, s, m.end(1), -1, None))
     if not any(c.kind == "overview" for c in found):
         found.extend(_glued_overview(text, start, min((c.start for c in found), default=len(text))))
     found.sort(key=lambda s: s.start)
@@ -299,7 +320,8 @@ def _titled_section(text: str, start: int, after: int, line_end: int, title: str
     kind = classify_title(title)
     if kind is None:
         return None
-    body_start = text.find(title, after, line_end) + len(title) if title in text[after:line_end] else line_end
+    at = text.find(title, after, line_end)
+    body_start = at + len(title) if at >= 0 else line_end
     heading = text[start:body_start].strip()
     if "\n" in heading:  # wrapped over two lines
         heading = re.sub(r"\s*\n\s*", "", heading)
@@ -334,13 +356,16 @@ def _fill_numbered_gaps(sections: list[Section], unnamed: list[Section]) -> list
     return out
 
 
+# at least twelve characters that are not whitespace (no copy of the body with its spaces removed)
+_TWELVE_VISIBLE = re.compile(r"(?:\s*\S){12}")
+
+
 def _drop_toc_and_dupes(cands: list[Section], text: str) -> list[Section]:
     """A heading with next to no body, whose kind comes again later, is a table-of-contents entry."""
     kept: list[Section] = []
     for i, c in enumerate(cands):
         nxt = cands[i + 1].start if i + 1 < len(cands) else len(text)
-        body = re.sub(r"\s", "", text[c.body_start:nxt])
-        if len(body) < 12 and any(o.kind == c.kind for o in cands[i + 1:]):
+        if not _TWELVE_VISIBLE.match(text, c.body_start, nxt) and any(o.kind == c.kind for o in cands[i + 1:]):
             continue
         # the last entry of a contents list, followed by the preamble: its heading comes again
         if i and cands[i - 1].body_start + 12 > c.start and any(
@@ -372,14 +397,17 @@ def _in_template_order(cands: list[Section]) -> list[Section]:
         return cands
     # Longest non-decreasing chain; a repeat of the kind just before counts half, so distinct
     # sections win over a table's group rows that repeat kinds.
+    kinds = [c.kind for c in ranked]
+    ranks = [_RANK[k] for k in kinds]
     best = [1.0] * n
     prev = [-1] * n
     for i in range(n):
+        kind, rank = kinds[i], ranks[i]
         for j in range(i):
-            if _RANK[ranked[j].kind] <= _RANK[ranked[i].kind]:
-                gain = 0.5 if ranked[j].kind == ranked[i].kind else 1.0
-                if best[j] + gain >= best[i]:
-                    best[i], prev[i] = best[j] + gain, j
+            if ranks[j] <= rank:
+                score = best[j] + (0.5 if kinds[j] == kind else 1.0)
+                if score >= best[i]:
+                    best[i], prev[i] = score, j
     i = max(range(n), key=lambda k: (best[k], k))
     keep = set()
     while i >= 0:
@@ -445,7 +473,7 @@ _TITLE = re.compile(
 def find_body_start(text: str) -> int:
     """Skip a crawler header block and the site chrome in front of the report."""
     start = 0
-    m = _CRAWLER_END.search(text, 0, 5000)
+    m = _crawler_end(text)
     if m:
         start = m.end()
     head = text[start:start + 1500]
@@ -466,8 +494,14 @@ _TITLE_IN_CLAUSE = re.compile(r"(?:关于|编制|做好|公布)[^。\n]{0,24}$")
 _TITLE_LINE_END = re.compile(r"[)）]?[ \t　]*(?:\n|$)")
 
 
+def _crawler_end(text: str) -> re.Match | None:
+    """The "==== 正文 ====" line ending a crawler's header block in the first 5000 characters."""
+    # (most texts have no "=" there: one str.find instead of trying the pattern at every position)
+    return _CRAWLER_END.search(text, 0, 5000) if text.find("=", 0, 5000) >= 0 else None
+
+
 def crawler_title(text: str) -> str:
-    m = _CRAWLER_END.search(text, 0, 5000)
+    m = _crawler_end(text)
     if not m:
         return ""
     t = _CRAWLER_TITLE.search(text, 0, m.start())
@@ -549,9 +583,16 @@ _TRAILING_CHROME = re.compile(
 )
 
 
+# the last characters of the words _TRAILING_CHROME strips
+_CHROME_LAST = frozenset("载件:：页口】部到")
+
+
 def find_body_end(text: str) -> int:
+    stripped = text.rstrip()
+    if stripped[-1:] not in _CHROME_LAST:  # (most texts: no chrome ends them)
+        return len(stripped)
     m = _TRAILING_CHROME.search(text, max(0, len(text) - 400))
-    return m.start() if m else len(text.rstrip())
+    return m.start() if m else len(stripped)
 
 
 def outline(text: str, year: int | None = None) -> Outline:

@@ -15,13 +15,15 @@ from .outline import TABLE_KINDS, Outline
 
 _TERMINATORS = "。！？!?；;"
 _CLOSERS = "”\"’』」)）"
-# The leading lookahead names the first characters so that sre skips to them (twice as fast).
+_ENDINGS = _TERMINATORS + _CLOSERS
+# The first character is matched on its own, then the rest of whichever marker it starts (told by
+# looking back at it): a pattern that opens with one character class lets sre skip to those.
 _MARKER = re.compile(
-    r"(?=[(（\d一二三四五六七八九十①-⑳])(?:"
-    r"[(（](?:[一二三四五六七八九十]{1,3}|\d{1,2})[)）]"  # (一) (1)
-    r"|(?<![\d.])\d{1,2}[.．、](?![\d%])"  # 1. 2、
-    r"|[一二三四五六七八九十]{1,3}、"  # 一、
-    r"|[①-⑳])"
+    r"[(（\d一二三四五六七八九十①-⑳](?:"
+    r"(?<=[(（])(?:[一二三四五六七八九十]{1,3}|\d{1,2})[)）]"  # (一) (1)
+    r"|(?<=\d)(?<![\d.]\d)\d?[.．、](?![\d%])"  # 1. 2、 (no digit or point before)
+    r"|(?<=[一二三四五六七八九十])[一二三四五六七八九十]{0,2}、"  # 一、
+    r"|(?<=[①-⑳]))"
 )
 _NOT_MARKER_BEFORE = "第条款项和及与或、"
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
@@ -58,55 +60,64 @@ def _is_table_line(line: str) -> bool:
 
 
 def _wrapped_width(lines: list[str]) -> int | None:
-    """The fixed line width of a PDF text layer, or None when lines are real paragraphs."""
-    lengths = [len(line.strip()) for line in lines if len(line.strip()) >= 18]
+    """The fixed line width of a PDF text layer, or None when lines are real paragraphs.
+    `lines`: the prose lines, stripped, none empty."""
+    lengths = [n for n in map(len, lines) if n >= 18]
     if len(lengths) < 6:
         return None
     common, count = Counter(lengths).most_common(1)[0]
     near = sum(1 for n in lengths if abs(n - common) <= 3)
-    unterminated = sum(1 for line in lines if line.strip() and line.strip()[-1] not in _TERMINATORS + _CLOSERS)
-    if near >= 0.4 * len(lengths) and unterminated >= 0.3 * len(lines):
+    if near < 0.4 * len(lengths):
+        return None
+    unterminated = sum(1 for line in lines if line[-1] not in _ENDINGS)
+    if unterminated >= 0.3 * len(lines):
         return max(n for n in lengths if abs(n - common) <= 3)
     return None
 
 
 def wrapped_width(text: str) -> int | None:
-    return _wrapped_width([line for line in text.split("\n") if line.strip() and not _is_table_line(line)])
+    return _wrapped_width([line for _, _, line in filter(None, _lines(text, 0, len(text)))])
 
 
-def _join_lines(text: str, start: int, end: int, width: int | None) -> list[tuple[int, int]]:
-    """(start, end) spans of physical paragraphs in text[start:end]."""
-    lines: list[tuple[int, int]] = []
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int, str] | None]:
+    """The lines of text[start:end], stripped, with their spans (start, end, line); None for a
+    blank line or a table row, where a paragraph breaks."""
+    lines: list[tuple[int, int, str] | None] = []
     pos = start
     for raw in text[start:end].split("\n"):
-        s, e = pos, pos + len(raw)
-        pos = e + 1
-        stripped = raw.strip()
-        if not stripped or _is_table_line(stripped):
-            lines.append((-1, -1))  # a break
+        s = pos
+        pos += len(raw) + 1
+        line = raw.strip()
+        if not line or _is_table_line(line):
+            lines.append(None)
             continue
-        lead = len(raw) - len(raw.lstrip())
-        lines.append((s + lead, s + lead + len(stripped)))
+        s += len(raw) - len(raw.lstrip())
+        lines.append((s, s + len(line), line))
+    return lines
+
+
+def _join_lines(text: str, lines: list[tuple[int, int, str] | None], width: int | None) -> list[tuple[int, int]]:
+    """(start, end) spans of the physical paragraphs of `lines` (see _lines)."""
     paras: list[tuple[int, int]] = []
-    cur: tuple[int, int] | None = None
-    last_s = last_e = 0
-    for s, e in lines:
-        if s < 0:
-            if cur:
-                paras.append(cur)
-            cur = None
+    cur_s = cur_e = -1  # the paragraph being read, or -1
+    last = ""  # its last line
+    for ln in lines:
+        if ln is None:  # a break
+            if cur_s >= 0:
+                paras.append((cur_s, cur_e))
+                cur_s = -1
             continue
-        line = text[s:e]
-        if cur is None:
-            cur = (s, e)
-        elif width and _continues(text[cur[0]:cur[1]], line, width, text[last_s:last_e]):
-            cur = (cur[0], e)
+        s, e, line = ln
+        if cur_s < 0:
+            cur_s, cur_e = s, e
+        elif width and _continues(text[cur_s:cur_e], line, width, last):
+            cur_e = e
         else:
-            paras.append(cur)
-            cur = (s, e)
-        last_s, last_e = s, e
-    if cur:
-        paras.append(cur)
+            paras.append((cur_s, cur_e))
+            cur_s, cur_e = s, e
+        last = line
+    if cur_s >= 0:
+        paras.append((cur_s, cur_e))
     return paras
 
 
@@ -143,6 +154,8 @@ def _split_markers(text: str, s: int, e: int) -> list[tuple[int, int]]:
             continue
         if after_terminator or after_heading:
             cuts.append(i)
+    if len(cuts) == 1:  # (most paragraphs)
+        return [(s, e)] if text[s:e].strip() else []
     cuts.append(e)
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
 
@@ -159,16 +172,19 @@ def _marker_family(text: str) -> str | None:
     return "circled" if g[0] in "①②③④⑤⑥⑦⑧⑨⑩" else "cn"
 
 
-# Where problems end and their fixes begin inside one block of the problems section.
+# Where problems end and their fixes begin inside one block of the problems section (after the
+# sentence end a match starts with, see _cut_before).
 _TRANSITION = re.compile(
-    r"(?<=[。！？!?])\s*(?=下一步|针对(?:上述|以上|存在的?|这些)?(?:问题|不足)|今后|在今后的工作中|为此[,，]|"
+    r"[。！？!?]\s*(?=下一步|针对(?:上述|以上|存在的?|这些)?(?:问题|不足)|今后|在今后的工作中|为此[,，]|"
     r"(?:19|20)\d{2}年[,，]?(?:我|本)[\u4e00-\u9fff]{0,3}将|我们将)"
 )
 
 
 def _cut_before(pattern: re.Pattern, text: str, s: int, e: int) -> list[tuple[int, int]]:
-    """text[s:e] cut where `pattern` matches (a transition, a paragraph opener)."""
-    cuts = [s] + [m.start() for m in pattern.finditer(text, s, e) if m.start() > s] + [e]
+    """text[s:e] cut where `pattern` matches (a transition, a paragraph opener), right after the
+    sentence end the match starts with. (The patterns match that character rather than look
+    behind for it, so that the regex engine skips from one sentence end to the next.)"""
+    cuts = [s] + [m.start() + 1 for m in pattern.finditer(text, s, e)] + [e]
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
 
 
@@ -177,14 +193,21 @@ def _cut_before(pattern: re.Pattern, text: str, s: int, e: int) -> list[tuple[in
 # before these keeps a preamble apart from the overview, or a fee statement apart from the
 # applications it follows, which one label for the whole run cannot.
 _OPENER = re.compile(
-    r"(?<=[。！？!?])\s*(?=(?:19|20)\d{2}年度?[,，]|本报告|根据《|依据《|按照《|如对本报告|本年度[,，]?[我本])"
+    r"[。！？!?]\s*(?=(?:19|20)\d{2}年度?[,，]|本报告|根据《|依据《|按照《|如对本报告|本年度[,，]?[我本])"
 )
 
 
 def _collapsed(text: str, start: int, end: int) -> bool:
     """Is the body one long line (a crawler's page text)?"""
-    longest = max((len(line) for line in text[start:end].split("\n")), default=0)
-    return end - start > 0 and longest >= 0.5 * (end - start)
+    # A line at least half the body long holds one of the two characters in the middle.
+    mid = (start + end) // 2
+    for at in (mid - 1, mid):
+        if start <= at < end and text[at] != "\n":
+            line_start = max(start, text.rfind("\n", start, at) + 1)
+            line_end = text.find("\n", at, end)
+            if (end if line_end < 0 else line_end) - line_start >= 0.5 * (end - start):
+                return True
+    return False
 
 
 def _looks_like_heading(piece: str, after_lead_in: bool = False) -> bool:
@@ -197,10 +220,9 @@ def _looks_like_heading(piece: str, after_lead_in: bool = False) -> bool:
         return True
     if p[-1] in "；;，," or after_lead_in:
         return False
-    one_sentence = not _TERMINATOR_RE.search(p, 0, len(p) - 1)
     if _MARKER.match(p):
-        return one_sentence and len(p) <= 32
-    return len(p) <= 20 and p[-1] not in _TERMINATORS + _CLOSERS
+        return len(p) <= 32 and not _TERMINATOR_RE.search(p, 0, len(p) - 1)  # one sentence
+    return len(p) <= 20 and p[-1] not in _ENDINGS
 
 
 _TABLE_VOCAB = re.compile(r"勾稽关系|区分处理的|申请人情况|法人或其他组织|信息内容|第二十条第|结果维持|尚未审结|计量单位|指标名称")
@@ -222,14 +244,21 @@ def split_paragraphs(text: str, outline: Outline) -> list[Paragraph]:
         regions.append((sec.body_start, sec.end, sec.kind))
     table_sections = TABLE_KINDS if outline.generation in ("2019", "2021") else {"statistics"}
     out: list[Paragraph] = []
+    families: list[str | None] = []  # the marker family of each paragraph in `out`
+    last: dict[str | None, Paragraph] = {}  # section kind -> its last paragraph so far
+    last_of_family: dict[tuple[str | None, str], Paragraph] = {}  # (kind, marker family) -> its last paragraph
+    # a table section without a sentence: nothing in it is kept (see below)
+    region_lines = [None if kind in table_sections and text.find("。", rs, re_) < 0 else _lines(text, rs, re_)
+                    for rs, re_, kind in regions]
     # The wrap width is read off the prose only: table labels have lengths of their own.
-    width = wrapped_width("\n".join(text[a:b] for a, b, kind in regions if kind not in table_sections))
+    width = _wrapped_width([ln[2] for (_, _, kind), lines in zip(regions, region_lines, strict=True)
+                            if kind not in table_sections for ln in lines if ln])
     collapsed = _collapsed(text, outline.body_start, outline.body_end)
-    for rs, re_, kind in regions:
+    for (_, _, kind), lines in zip(regions, region_lines, strict=True):
+        if lines is None:
+            continue
         in_table = kind in table_sections
-        if in_table and text.find("。", rs, re_) < 0:
-            continue  # a table section without a sentence: nothing in it is kept (see below)
-        for ps, pe in _join_lines(text, rs, re_, width):
+        for ps, pe in _join_lines(text, lines, width):
             if in_table and text.find("。", ps, pe) < 0:
                 continue  # only prose (a piece ending in 。) is kept from a table section
             pieces = _split_markers(text, ps, pe)
@@ -244,32 +273,37 @@ def split_paragraphs(text: str, outline: Outline) -> list[Paragraph]:
                     continue
                 if in_table and not _prose_like(clean):
                     continue
-                prev = next((q for q in reversed(out) if q.section == kind), None)
+                prev = last.get(kind)
                 in_list = prev is not None and not prev.is_heading and prev.text[-1] in ":：；;" or \
                     (prev is not None and prev.text[-1] in ":：")
                 family = _marker_family(clean)
-                sibling = next((q for q in reversed(out) if q.section == kind and _marker_family(q.text) == family),
-                               None) if family else None
+                sibling = last_of_family.get((kind, family)) if family else None
                 # "2.…" after a "1.…" that was prose is an item too; not after a run-in heading
                 # with its lead-in ("（一）存在的不足…存在以下不足：" then 1. 2.), whose marker
                 # numbers a part, so that "（二）下一步工作打算" is the next part's heading
                 if sibling is not None and not sibling.is_heading and sibling.text[-1] not in ":：":
                     in_list = True
-                out.append(Paragraph(clean, a, b, kind, is_heading=_looks_like_heading(clean, in_list)))
-    _headings_without_bodies_are_items(out)
+                p = Paragraph(clean, a, b, kind, is_heading=_looks_like_heading(clean, in_list))
+                out.append(p)
+                families.append(family)
+                last[kind] = p
+                if family:
+                    last_of_family[kind, family] = p
+    _headings_without_bodies_are_items(out, families)
     return out
 
 
-def _headings_without_bodies_are_items(paragraphs: list[Paragraph]) -> None:
+def _headings_without_bodies_are_items(paragraphs: list[Paragraph], families: list[str | None]) -> None:
     """Short numbered lines one after another with nothing under them ("1.信息发布不够及时。"
-    "2.政策解读形式单一。") are a list, not sub-headings: a heading has text of its own below it."""
+    "2.政策解读形式单一。") are a list, not sub-headings: a heading has text of its own below it.
+    `families`: the marker family of each paragraph."""
     k = 0
     while k < len(paragraphs):
         p = paragraphs[k]
-        family = _marker_family(p.text) if p.is_heading else None
+        family = families[k] if p.is_heading else None
         end = k + 1
         while (family and end < len(paragraphs) and paragraphs[end].is_heading
-               and paragraphs[end].section == p.section and _marker_family(paragraphs[end].text) == family):
+               and paragraphs[end].section == p.section and families[end] == family):
             end += 1
         if end - k >= 2 and family:
             for q in paragraphs[k:end]:
@@ -282,13 +316,13 @@ def _headings_without_bodies_are_items(paragraphs: list[Paragraph]) -> None:
     for k, p in enumerate(paragraphs):
         if not p.is_heading or p.text[-1] not in _TERMINATORS:
             continue
-        family = _marker_family(p.text)
+        family = families[k]
         if family is None:
             continue
         nxt = paragraphs[k + 1] if k + 1 < len(paragraphs) and paragraphs[k + 1].section == p.section else None
         if nxt is None:
             continue
-        nxt_family = _marker_family(nxt.text)
+        nxt_family = families[k + 1]
         if (nxt.is_heading and nxt_family not in (None, family)) or (not nxt.is_heading and nxt_family == family):
             p.is_heading = False
 
@@ -296,8 +330,10 @@ def _headings_without_bodies_are_items(paragraphs: list[Paragraph]) -> None:
 # ---------------------------------------------------------------- items
 
 # 一是 may follow a run-in heading directly ("(二)下一步工作打算一是…"); later ones follow punctuation.
-_ENUM = re.compile(r"一是|(?:^|(?<=[。；;，,：:\s]))(?:[二三四五六七八九十]是|首先|其次|再次|最后|第[一二三四五六七八九十]，)")
-_ITEM_MARKER = re.compile(r"(?:^|(?<=[。；;：:\s]))(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[.．、](?!\d))")
+# (The leading lookaheads name the first characters, as in _MARKER.)
+_ENUM = re.compile(r"(?=[一二三四五六七八九十首其再最第])"
+                   r"(?:一是|(?:^|(?<=[。；;，,：:\s]))(?:[二三四五六七八九十]是|首先|其次|再次|最后|第[一二三四五六七八九十]，))")
+_ITEM_MARKER = re.compile(r"(?=[(（\d])(?:^|(?<=[。；;：:\s]))(?:[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[.．、](?!\d))")
 _PROBLEM_WORDS = re.compile(
     r"有待|不够|不足|不强|差距|难以|不高|欠缺|有限|不到位|薄弱|滞后|单一|不多|不深|较少|不全面|不及时|不规范|不完善|不平衡"
     r"|待加强|待提高|待提升|还需|仍需|需进一步|需要进一步|未能|尚未|不熟悉|不精|偏少|不一"
@@ -457,6 +493,9 @@ _EXAMPLE_OPENER = re.compile(r"^(?:例如|比如|如)(?![何期实])[:：，,]?"
 _PLAN = re.compile(r"将|要|拟|计划|下一步|今后|继续|进一步|持续")
 
 
+_ITEM_START = re.compile(r"^(?:[一二三四五六七八九十]是|[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[.．、])\s*")
+
+
 def _strip_marker(item: str) -> str:
     item = _RUN_IN_HEADING.sub("", item.strip())
-    return re.sub(r"^(?:[一二三四五六七八九十]是|[(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[.．、])\s*", "", item).strip(" ；;。")
+    return _ITEM_START.sub("", item).strip(" ；;。")
