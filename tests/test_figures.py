@@ -43,3 +43,15 @@ def test_figures_thousands_after_arabic_digits():
     text = "全年发布政策解读3千余篇，办理申请三千件。"
     got = [(f.value, f.unit, f.approximate) for f in extract_figures(text, [(0, len(text))])]
     assert got == [(3000, "篇", True), (3000, "件", False)]
+
+
+def test_figures_sentence_and_name_within_the_region():
+    # two figures of one sentence share it; the sentence stops at the region's edges and at
+    # sentence ends (a line break too, which it drops); the name is the clause before the number
+    text = "标题。全年主动公开信息120条，其中政策文件 15件；另有3篇 \n尾句"
+    region = (3, text.index("尾句"))
+    got = [(f.name, f.value, f.text) for f in extract_figures(text, [region])]
+    assert got == [("主动公开信息", 120, "全年主动公开信息120条，其中政策文件 15件；"),
+                   ("政策文件", 15, "全年主动公开信息120条，其中政策文件 15件；"),
+                   ("另有", 3, "另有3篇")]
+    assert [f.text for f in extract_figures(text, [(text.index("主动"), text.index("，"))])] == ["主动公开信息120条"]
