@@ -28,3 +28,13 @@ def test_themes_keyword_inside_a_listed_theme_is_left_out():
     themes = extract_themes(text, prose=text)
     assert "我为群众办实事" in [t["text"] for t in themes]
     assert not [t for t in themes if t["kind"] == "keyword" and t["text"] in "我为群众办实事"]
+
+
+def test_themes_lexicon_counts_every_sentence_once_per_occurrence():
+    from extraction.themes import lexicon, lexicon_hits
+
+    text = "推进一网通办。\n深化一网通办，一网通办事项全覆盖！放管服改革"
+    assert lexicon_hits(text) == {"一网通办": 3, "放管服": 1}
+    assert lexicon_hits("无关的句子。") == {}
+    # lexicon_hits finds the sentences around each occurrence: no phrase may hold a sentence end
+    assert not [w for w in lexicon() if any(ch in w for ch in "。！？!?；;\n")]
