@@ -69,7 +69,7 @@ TRUSTED_LOADERS = {"DictNode", "ListNode", "TupleNode", "JsonNode", "NdArrayNode
 
 SPAN_SECTIONS = ("problems_improvements", None)
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*")
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"\d\d*")  # \d+, led by a character class: sre skips to the digits
 
 
 @dataclass(slots=True)
@@ -97,12 +97,29 @@ _LEAD_MARK = re.compile(r"^(?:\([一二三四五六七八九十0]{1,3}\)|0[.、]
 
 def normalise(text: str) -> str:
     """NFKC, no whitespace, every run of digits -> "0", no leading enumerator."""
+    return _drop_lead_mark(_fold(text))
+
+
+def normalise_many(texts: list[str]) -> list[str]:
+    """`normalise` of each text. The steps over the whole text run once, on all of them joined by
+    NUL: a stable code point (NFKC neither moves nor composes anything across it), neither
+    whitespace nor digit, so each text comes out as it would alone."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:  # a text holds a NUL of its own
+        return [normalise(t) for t in texts]
+    return [_drop_lead_mark(t) for t in _fold(joined).split("\x00")]
+
+
+def _fold(text: str) -> str:
     for ch, plain in _COMMON_COMPAT:
         if ch in text:
             text = text.replace(ch, plain)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    text = _DIGITS.sub("0", "".join(text.split()))
+    return _DIGITS.sub("0", "".join(text.split()))
+
+
+def _drop_lead_mark(text: str) -> str:
     return _LEAD_MARK.sub("", text, count=1) if text[:1] in _LEAD_FIRST else text
 
 
@@ -208,8 +225,7 @@ class ParagraphClassifier:
         else:
             raw = clf.predict_proba(self.features(items))
         out = np.zeros((len(items), len(LABELS)))
-        for j, cls_ in enumerate(clf.classes_):
-            out[:, LABELS.index(cls_)] = raw[:, j]
+        out[:, [LABELS.index(cls_) for cls_ in clf.classes_]] = raw
         return out
 
     def predict(self, items: list[Item]) -> list[tuple[str, float]]:
@@ -567,7 +583,7 @@ class _FastPath:
         return out
 
     def decision(self, items: list[Item]) -> np.ndarray:
-        norm = [normalise(i.text) for i in items]
+        norm = normalise_many([i.text for i in items])
         return self._char_scores(norm) + self._word_scores(norm) + self._meta_scores(items) + self.intercept
 
     def predict_proba(self, items: list[Item]) -> np.ndarray:
@@ -707,16 +723,15 @@ def label_documents(clf: ParagraphClassifier, documents: list[tuple[list, str | 
                     sents.append((pi, s, e, len(items)))
                     items.append(Item(p.text[s:e], p.section, 1, generation))
         sent_rows.append(sents)
-    probs = clf.predict_proba(items) if items else np.zeros((0, len(LABELS)))
-    best = probs.argmax(axis=1) if len(items) else np.zeros(0, dtype=int)
-    conf = probs.max(axis=1) if len(items) else np.zeros(0)
+    probs = clf.predict_proba(items)
+    best = [LABELS[j] for j in probs.argmax(axis=1).tolist()]
+    conf = probs.max(axis=1).tolist()
     out: list[list[dict]] = []
     for (paragraphs, _), rows, sents in zip(documents, par_rows, sent_rows, strict=True):
-        labels = [{"label": LABELS[int(best[r])], "confidence": round(float(conf[r]), 4), "spans": None}
-                  for r in rows]
+        labels = [{"label": best[r], "confidence": round(conf[r], 4), "spans": None} for r in rows]
         by_par: dict[int, list[tuple[int, int, str, float]]] = {}
         for pi, s, e, r in sents:
-            by_par.setdefault(pi, []).append((s, e, LABELS[int(best[r])], float(conf[r])))
+            by_par.setdefault(pi, []).append((s, e, best[r], conf[r]))
         for pi, sent_labels in by_par.items():
             spans = _mixed_spans(paragraphs[pi], sent_labels)
             if spans:

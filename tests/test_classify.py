@@ -21,6 +21,7 @@ from extraction.classify import (
     label_documents,
     label_paragraphs,
     normalise,
+    normalise_many,
     sha256_file,
     untrusted_types,
 )
@@ -247,6 +248,16 @@ def test_normalise_is_nfkc_without_spaces_digits_and_leading_enumerator():
     for _ in range(3000):
         text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 16)))
         assert normalise(text) == _reference_normalise(text), repr(text)
+
+
+def test_normalise_many_is_normalise_of_each_text():
+    # NUL joins the texts for the whole-text steps: nothing may compose, reorder or fold across it
+    # (Hangul jamo, combining marks, digits at either side), and a NUL of a text's own is kept.
+    texts = ["\u1100", "\u1161全年", "\u0301e", "12", "３４", "（一）加强", "", " ", "a\x00b", "ﬁ"]
+    for k in range(len(texts) + 1):
+        for pair in (texts[k:k + 2], texts[:k], texts[k:]):
+            assert normalise_many(pair) == [normalise(t) for t in pair], pair
+    assert normalise_many([]) == []
 
 
 def test_the_active_model_file_is_the_registered_one():
