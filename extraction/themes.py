@@ -6,11 +6,11 @@ over our segmenter, and TF-IDF keywords scored with an IDF table built from our 
 """
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections import Counter
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 
 from . import segment
@@ -139,6 +139,7 @@ _WORDLIKE = re.compile(r"[\u4e00-\u9fff]{2,}")
 def keywords(text: str, top: int = 5) -> list[tuple[str, float]]:
     counts = Counter(segment.cut(text))
     weight = _keyword_weight
+    tf = _SUBLINEAR_TF
     scored = []
     for w, c in counts.items():
         idf = weight.get(w, _UNSEEN)
@@ -147,15 +148,14 @@ def keywords(text: str, top: int = 5) -> list[tuple[str, float]]:
                 weight.clear()
             idf = weight[w] = _idf_if_keyword(w)
         if idf is not None:
-            scored.append((w, (1 + math.log(c)) * idf))
-    # the top few only: a stable partial sort keeps the first-seen word among equal scores, as
-    # a full sort does
-    best = heapq.nsmallest(top, scored, key=_negated_score)
-    return [(w, round(sc, 4)) for w, sc in best]
+            scored.append((w, (tf[c] if c < len(tf) else 1 + math.log(c)) * idf))
+    # best first; the sort is stable, so among equal scores the first-seen word stays first
+    scored.sort(key=itemgetter(1), reverse=True)
+    return [(w, round(sc, 4)) for w, sc in scored[:top]]
 
 
-def _negated_score(item: tuple[str, float]) -> float:
-    return -item[1]
+# 1 + log(count), the sublinear term frequency, for the counts most words have
+_SUBLINEAR_TF = [0.0] + [1 + math.log(c) for c in range(1, 64)]
 
 
 # A token's keyword weight depends on the token alone: worked out once per process (the
