@@ -65,9 +65,9 @@ def parse_number(raw: str) -> float | None:
         return None
 
 
-def _sentence_bounds(text: str, i: int, lo: int, hi: int) -> tuple[int, int]:
-    """The sentence around offset i, within [lo, hi): from past the last sentence end before i
-    to past the first one from i on (the region's edges when there is none)."""
+def sentence_bounds(text: str, i: int, lo: int, hi: int) -> tuple[int, int]:
+    """The sentence around offset i, within [lo, hi) cut after each sentence end: from past the
+    last end before i to past the first one from i on (the edges where there is none)."""
     before = _THROUGH_LAST_END.match(text, lo, i)
     after = _SENTENCE_END_CHAR.search(text, i, hi)
     return before.end() if before else lo, after.end() if after else hi
@@ -108,8 +108,8 @@ def extract_figures(text: str, regions: list[tuple[int, int]]) -> list[Figure]:
                 value *= 100_000_000
             elif mult == "千":  # "3千余篇" (after Chinese numerals 千 is part of the number)
                 value *= 1_000
-            if start >= e:  # a sentence holds no end before its own, so an earlier figure's may be this one's
-                s, e = _sentence_bounds(text, start, lo, hi)
+            if start >= e:  # not inside the last figure's sentence
+                s, e = sentence_bounds(text, start, lo, hi)
                 sentence = text[s:e]
                 sentence = (_LINE_BREAK.sub("", sentence) if "\n" in sentence else sentence).strip()
             name = _name_before(text, start, s)

@@ -14,6 +14,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from . import segment
+from .figures import sentence_bounds
 
 DATA = Path(__file__).parent / "data"
 LEXICON_PATH = DATA / "themes_lexicon.txt"
@@ -91,11 +92,6 @@ def quoted_names(text: str) -> Counter:
     return found
 
 
-_SENTENCE_END = "。！？!?；;\n"
-_NEXT_END = re.compile(f"[{_SENTENCE_END}]")
-_THROUGH_LAST_END = re.compile(f".*[{_SENTENCE_END}]", re.S)  # greedy: backs up to the last end
-
-
 @cache
 def _any_lexicon_phrase() -> re.Pattern:
     # every alternative starts with a literal character, so sre skips to those characters
@@ -117,10 +113,9 @@ def lexicon_hits(text: str) -> Counter:
     for word in candidates:
         at = text.find(word)
         while at >= 0:
-            before, after = _THROUGH_LAST_END.match(text, 0, at), _NEXT_END.search(text, at)
-            end = after.end() if after else len(text)
-            spans.add((before.end() if before else 0, end))
-            at = text.find(word, end)
+            span = sentence_bounds(text, at, 0, len(text))
+            spans.add(span)
+            at = text.find(word, span[1])
     sentences = [text[start:end] for start, end in sorted(spans)]
     for doc in nlp.pipe(sentences):
         for _, start, end in matcher(doc):
