@@ -320,7 +320,8 @@ class _Lookup:
     """An open-addressing hash table from int64 keys (>= 0) to column numbers, queried for a whole
     array at once (numpy has no vectorised dict; a binary search costs several times more here).
     One vectorised probe settles most queries (load factor <= 1/8); the few whose home slot holds
-    another key walk on, a vectorised step at a time, to their key or an empty slot."""
+    another key look at the next `reach` slots in one more vectorised step (`reach`: the farthest
+    any key was placed past its home slot, a few slots)."""
 
     _MUL = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
 
@@ -346,6 +347,9 @@ class _Lookup:
             placed[won] = True
             pending = pending[~placed[pending]]
             slot[pending] = (slot[pending] + 1) & self.mask
+        taken = np.flatnonzero(self.keys != -1)
+        self.reach = int(((taken - self._slot(self.keys[taken])) & self.mask).max(initial=0))
+        self._steps = np.arange(1, self.reach + 1)
 
     def _slot(self, keys: np.ndarray) -> np.ndarray:
         return ((keys.astype(np.uint64) * self._MUL) >> self.shift).astype(np.int64)
@@ -356,15 +360,13 @@ class _Lookup:
         found = self.keys.take(slot)
         out = np.where(found == query, self.values.take(slot).astype(np.int64), -1)
         # Slots are never emptied, so every slot between a key's home and its own was taken when
-        # the key was placed: a walk that meets an empty slot first proves the key absent.
+        # the key was placed: an empty home slot proves the key absent. Otherwise the key, if
+        # present, lies within `reach` slots past its home (keys are unique: a match is the key).
         rest = np.flatnonzero((found != query) & (found != -1))
-        while len(rest):
-            slot[rest] = (slot[rest] + 1) & self.mask
-            at = slot[rest]
-            found = self.keys.take(at)
-            hit = found == query[rest]
-            out[rest[hit]] = self.values.take(at[hit])
-            rest = rest[~hit & (found != -1)]
+        if len(rest):
+            window = (slot.take(rest)[:, None] + self._steps) & self.mask
+            row, col = np.nonzero(self.keys.take(window) == query.take(rest)[:, None])
+            out[rest.take(row)] = self.values.take(window[row, col])
         return out
 
 

@@ -291,6 +291,19 @@ def test_classify_lookup_table_answers_like_a_dict():
     probes = np.concatenate([keys, rng.integers(0, 2**62, 20_000), keys + 1])
     expected = dict(zip(keys.tolist(), values.tolist(), strict=True))
     assert table.get(probes).tolist() == [expected.get(k, -1) for k in probes.tolist()]
+    # keys piled onto a few home slots, some at the table's end (their runs wrap to its start),
+    # and absent keys with the same homes
+    small = _Lookup(np.arange(200), np.arange(200))  # the size of the table below: the same homes
+    candidates = np.arange(1_000_000)
+    home = small._slot(candidates)
+    piled = np.concatenate([candidates[home == h][:30] for h in (0, 5, small.mask - 1, small.mask)])
+    keys = np.unique(np.concatenate([piled, np.arange(100)]))
+    table = _Lookup(keys, np.arange(len(keys)))
+    assert table.mask == small.mask and table.reach >= 29
+    absent = np.concatenate([candidates[home == h][30:40] for h in (0, small.mask)])
+    expected = dict(zip(keys.tolist(), range(len(keys)), strict=True))
+    probes = np.concatenate([keys, absent, candidates[:3000]])
+    assert table.get(probes).tolist() == [expected.get(k, -1) for k in probes.tolist()]
 
 
 def test_classify_a_sub_heading_naming_neither_half_ends_the_one_before():
