@@ -309,6 +309,15 @@ def test_load_txt_without_pages_drops_only_decorated_page_numbers():
     assert load(text.encode("utf-8"), "r.txt").text.split("\n") == ["某某县人民政府年度报告", "[1]", "3", "本年增/减 -2"]
 
 
+@pytest.mark.parametrize("text", ["正文\n—3—\u3000\n正文", "正文\n第2页\x1c", "- 1 -", "正文 -\t\n", "正文\n页 \u2028",
+                                  "正文\n-3-正文", "正文—\n正文", "页码：三", "", "=="])
+def test_load_furniture_hint_agrees_with_the_dash_pattern(text):
+    from extraction.load import _DASH_AT_LINE_END, _MARKER_RUNS, _furniture_hint
+
+    expected = any(m in text for m in _MARKER_RUNS) or bool(_DASH_AT_LINE_END.search(text))
+    assert _furniture_hint(text) is expected
+
+
 def test_load_txt_in_markdown_loses_its_heading_marks():
     text = "# 某某县人民政府2022年政府信息公开工作年度报告\n\n## 一、总体情况\n\n全年公开信息#12条。\n### （一）加强组织领导\n"
     lines = [x for x in load(text.encode("utf-8"), "r.txt").text.split("\n") if x]
