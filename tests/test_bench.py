@@ -20,3 +20,5 @@ def test_bench_run_small_prints_every_key(postgres_url, tmp_path):
                 "api_document_p95_ms", "report_page_p95_ms", "post_document_ms"):
         assert results[key] > 0, key
     assert results["embedded_failed"] == 0 and results["web"]["documents"] == 60
+    # the embedded path and the tokenizers measured slice by slice, interleaved
+    assert len(results["embedded_over_jieba_slices"]) == 10
