@@ -201,8 +201,9 @@ def _candidates(text: str, start: int, unnamed: list[Section]) -> list[Section]:
         line = m.group(1).strip().rstrip("。:：")
         s = m.start(1)
         if not _BARE_TITLE.match(line):
-            # every bare title ends so; a heading's second half starts with no number
-            if line[-1:] not in "述况施项表" or line[:1] in _NUMBERED:
+            # a heading's second half starts with no number (an indented line's first character
+            # is only seen here; _short_lines saw that every line ends as a title does)
+            if line[:1] in _NUMBERED:
                 continue
             line, s = _wrapped_bare_title(text, s, line)
             if not line:
@@ -578,6 +579,7 @@ def _year_split(prev: str, head: str) -> bool:
         and bool(_ENDS_WITH_YEAR.search(prev + head))
 
 
+# (find_body_end's _CHROME_LAST holds the last characters of these words: keep the two in step)
 _TRAILING_CHROME = re.compile(
     r"(?:\s*(?:附件下载|附件[:：]?|打印本页|关闭窗口|【\s*打印\s*】|【\s*关闭\s*】|返回顶部|分享到[:：]?|扫一扫在手机打开当前页))+\s*$"
 )

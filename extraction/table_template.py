@@ -169,7 +169,8 @@ LABEL_DIGITS = re.compile(
     r"|99\d(?<=1...)(?<!\d....)[ \t]?年度?"
     r"|0[0-4]\d(?<=2...)(?<!\d....)[ \t]?年度?)"
 )
-NOTE = re.compile(r"[(（](?:其中|含|包括|注)[^)）]{0,40}[)）]")
+_NOTE_WORDS = ("其中", "含", "包括", "注")  # what a note in brackets opens with
+NOTE = re.compile(rf"[(（](?:{'|'.join(_NOTE_WORDS)})[^)）]{{0,40}}[)）]")
 # Same trick; equivalent to [-+]?\d+(?:,\d{3})*(?:\.\d+)? | (?:(?<=[ \t|])|(?<=^))[—–－/](?=[ \t|]|$)
 NUMBER = re.compile(r"[-+\d—–－/](?:(?<=[-+])\d+(?:,\d{3})*(?:\.\d+)?|(?<=\d)\d*(?:,\d{3})*(?:\.\d+)?"
                     r"|(?<=[—–－/])(?:(?<=[ \t|].)|(?<=^.))(?=[ \t|]|$))", re.M)
@@ -187,8 +188,8 @@ def mask_labels(text: str) -> str:
 
     if "页" in text or "-" in text or "—" in text or "–" in text:
         text = PAGE_FOOTER.sub(blank, text)
-    if ("(" in text or "（" in text) and ("其中" in text or "含" in text or "包括" in text or "注" in text):
-        text = NOTE.sub(blank, text)  # (a note opens with one of those words)
+    if ("(" in text or "（" in text) and any(w in text for w in _NOTE_WORDS):
+        text = NOTE.sub(blank, text)
     return LABEL_DIGITS.sub(blank, text)
 
 

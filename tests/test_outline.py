@@ -292,3 +292,12 @@ def test_outline_title_wrapped_inside_its_year_is_joined(first, second):
     o = outline(text)
     assert o.title == first + second
     assert (agency(text, o), report_year(text, o)) == ("某某县水务局", 2023)
+
+
+@pytest.mark.parametrize("chrome", ["附件下载", "附件", "附件：", "打印本页", "关闭窗口", "【 打印 】", "【关闭】", "返回顶部",
+                                    "分享到:", "扫一扫在手机打开当前页", "打印本页 关闭窗口"])
+def test_outline_body_end_drops_each_kind_of_trailing_page_chrome(chrome):
+    from extraction.outline import find_body_end
+
+    body = "某县2022年政府信息公开工作年度报告\n六、其他需要报告的事项\n无。"
+    assert find_body_end(f"{body}\n{chrome}\n") == len(body)
